@@ -1,0 +1,125 @@
+# greenrun - plain GNU make.  `make test` and `make demo` set up everything
+# on a fresh Debian machine (packages are installed when run as root).
+
+VERSION  = 0.1.0
+PREFIX  ?= /usr/local
+ARCH    := $(shell uname -m)
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+           -Wmissing-prototypes
+ALL_CFLAGS = -std=gnu11 -fPIC -fvisibility=hidden -fno-omit-frame-pointer \
+           $(WARN) -D_GNU_SOURCE -MMD -MP -Iinclude -Isched $(SAN_CFLAGS) $(CFLAGS)
+LDLIBS   = -lev -lpthread -ldl
+
+# Each variant builds into its own directory: build/ or build/asan/.
+B       ?= build
+
+SWITCH  := sched/switch_$(ARCH).S
+ifeq ($(wildcard $(SWITCH)),)
+$(error greenrun has no context switch for $(ARCH) yet: $(SWITCH) is missing (x86_64 is supported))
+endif
+
+# The core.  real_libc.c fills the table of real functions for libgreen, where
+# nothing is interposed; the preload library resolves it in shim/ instead.
+CORE_SRCS = $(filter-out sched/real_libc.c,$(wildcard sched/*.c))
+GREEN_SRCS = $(CORE_SRCS) sched/real_libc.c
+GREEN_OBJS = $(GREEN_SRCS:%.c=$(B)/%.o) $(B)/sched/switch.o
+
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_OBJS = $(UNIT_SRCS:%.c=$(B)/%.o)
+
+BENCH_SRCS = $(wildcard bench/*.c)
+BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
+
+FIXTURE_SRCS = $(wildcard tests/fixtures/*.c)
+FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%)
+
+DEB_PACKAGES = libev-dev bats
+
+.PHONY: all deps test test-unit test-bats bench sanitize valgrind demo \
+        install clean lint
+
+all: $(B)/libgreen.a $(B)/libgreen.so $(B)/unit-tests $(BENCH_BINS) \
+     $(FIXTURE_BINS) $(B)/greenrun.pc
+
+# Install missing Debian packages when root; otherwise say what to run.
+deps:
+	@scripts/install-deps $(DEB_PACKAGES)
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/sched/switch.o: $(SWITCH)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/libgreen.a: $(GREEN_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(B)/libgreen.so: $(GREEN_OBJS) sched/libgreen.map
+	$(CC) -shared -o $@ $(GREEN_OBJS) $(SAN_CFLAGS) -Wl,-z,defs \
+	    -Wl,--version-script=sched/libgreen.map -Wl,-soname,libgreen.so.0 \
+	    $(LDLIBS)
+
+$(B)/unit-tests: $(UNIT_OBJS) $(B)/libgreen.a
+	$(CC) $(SAN_CFLAGS) -o $@ $(UNIT_OBJS) $(B)/libgreen.a $(LDLIBS)
+
+$(B)/bench/%: bench/%.c $(B)/libgreen.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(B)/libgreen.a $(LDLIBS)
+
+# Fixtures are ordinary pthread programs: they never see green.h.
+$(B)/fixtures/%: tests/fixtures/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread
+
+$(B)/greenrun.pc: scripts/greenrun.pc.in Makefile
+	@mkdir -p $(dir $@)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' $< > $@
+
+test: deps
+	$(MAKE) all
+	scripts/run-tests $(B)
+
+test-unit: all
+	$(B)/unit-tests
+
+test-bats: all
+	bats tests/bats
+
+# ASan+UBSan build and test run, in build/asan.
+sanitize: deps
+	$(MAKE) B=build/asan SAN_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" all
+	scripts/run-tests build/asan
+
+valgrind: deps all
+	GREEN_TEST_VALGRIND=1 valgrind -q --error-exitcode=9 \
+	    --trace-children=yes $(B)/unit-tests
+
+bench: deps all
+	@scripts/run-bench $(B)
+
+demo: deps all
+	@scripts/demo $(B)
+
+lint:
+	clang-format --dry-run --Werror sched/*.c sched/*.h include/*.h \
+	    tests/unit/*.c tests/unit/*.h bench/*.c
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 include/green.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(B)/libgreen.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(B)/libgreen.so $(DESTDIR)$(PREFIX)/lib/libgreen.so.0
+	ln -sf libgreen.so.0 $(DESTDIR)$(PREFIX)/lib/libgreen.so
+	install -m 644 $(B)/greenrun.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+
+clean:
+	rm -rf build
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

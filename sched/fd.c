@@ -1,0 +1,133 @@
+/*
+ * fd.c - what the hub knows about each descriptor.
+ *
+ * The table is indexed by fd number in pages of 256 entries that never
+ * move, because waiting threads point at their entry's queue.  An entry
+ * holds the green threads waiting on the fd (each with its own ev_io: libev
+ * allows many watchers per fd, so a pool of threads may all wait in accept
+ * on one listener) and whether the fd is known to be in O_NONBLOCK mode.
+ *
+ * Closing an fd must wake its waiters with EBADF and stop their watchers
+ * before the number can be reused; libev's documentation calls this "the
+ * special problem of disappearing file descriptors".
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define PAGE_BITS 8
+#define PAGE_ENTRIES (1u << PAGE_BITS)
+
+static int grow_pages(struct green__hub *h, size_t need)
+{
+    size_t count = h->fd_page_count ? h->fd_page_count : 4;
+    while (count < need)
+        count *= 2;
+    struct green__fd_entry **pages =
+        realloc(h->fd_pages, count * sizeof *pages);
+    if (!pages)
+        return -ENOMEM;
+    memset(pages + h->fd_page_count, 0,
+           (count - h->fd_page_count) * sizeof *pages);
+    h->fd_pages = pages;
+    h->fd_page_count = count;
+    return 0;
+}
+
+static struct green__fd_entry *find_entry(struct green__hub *h, int fd)
+{
+    size_t page = (size_t)fd >> PAGE_BITS;
+    if (fd < 0 || page >= h->fd_page_count || !h->fd_pages[page])
+        return NULL;
+    return &h->fd_pages[page][fd & (PAGE_ENTRIES - 1)];
+}
+
+struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd)
+{
+    size_t page = (size_t)fd >> PAGE_BITS;
+    if (fd < 0)
+        return NULL;
+    if (page >= h->fd_page_count && grow_pages(h, page + 1) < 0)
+        return NULL;
+    if (!h->fd_pages[page]) {
+        h->fd_pages[page] = calloc(PAGE_ENTRIES, sizeof **h->fd_pages);
+        if (!h->fd_pages[page])
+            return NULL;
+    }
+    return &h->fd_pages[page][fd & (PAGE_ENTRIES - 1)];
+}
+
+int green__wait_fd(struct green__hub *h, int fd, int events,
+                   int64_t timeout_ns)
+{
+    struct green *self = h->current;
+    struct green__fd_entry *e = green__fd_entry(h, fd);
+    if (!e)
+        return fd < 0 ? -EBADF : -ENOMEM;
+    ev_io_set(&self->io, fd, events & (EV_READ | EV_WRITE));
+    ev_io_start(h->loop, &self->io);
+    green__queue_push(&e->waiters, self);
+    green__arm_timeout(self, timeout_ns);
+    return green__park(h);
+}
+
+void green__fd_forget(struct green__hub *h, int fd)
+{
+    struct green__fd_entry *e = find_entry(h, fd);
+    struct green *g;
+    if (!e)
+        return;
+    while ((g = e->waiters.head))
+        green__wake(g, -EBADF);
+    e->nonblock_known = 0;
+    e->nonblock_ours = 0;
+}
+
+int green__fd_make_nonblocking(struct green__hub *h, int fd)
+{
+    struct green__fd_entry *e = green__fd_entry(h, fd);
+    if (!e)
+        return fd < 0 ? -EBADF : -ENOMEM;
+    if (e->nonblock_known)
+        return 0;
+    int flags = green__real.fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return -errno;
+    if (!(flags & O_NONBLOCK)) {
+        if (green__real.fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+            return -errno;
+        e->nonblock_ours = 1;
+    }
+    e->nonblock_known = 1;
+    return 0;
+}
+
+/* Shared ttys and pipes must not keep a flag the program never set. */
+static void restore_blocking(int fd)
+{
+    int flags = green__real.fcntl(fd, F_GETFL);
+    if (flags >= 0 && (flags & O_NONBLOCK))
+        green__real.fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+void green__fd_table_free(struct green__hub *h)
+{
+    int saved_errno = errno;
+    for (size_t p = 0; p < h->fd_page_count; p++) {
+        struct green__fd_entry *page = h->fd_pages[p];
+        if (!page)
+            continue;
+        for (unsigned i = 0; i < PAGE_ENTRIES; i++) {
+            green__assert(!page[i].waiters.head);
+            if (page[i].nonblock_ours)
+                restore_blocking((int)(p << PAGE_BITS | i));
+        }
+        free(page);
+    }
+    free(h->fd_pages);
+    h->fd_pages = NULL;
+    h->fd_page_count = 0;
+    errno = saved_errno;
+}

@@ -1,0 +1,214 @@
+/*
+ * green.c - green threads: creation, exit, join, detach, names.
+ *
+ * A thread's struct green lives at the top of its own stack mapping, as
+ * glibc keeps struct pthread, so a spawn costs one mapping (or none, from
+ * the pool) and no malloc.  Each stack starts at a slightly different offset
+ * below its header so that the hot top frames of many threads do not all
+ * fall into the same cache sets.
+ *
+ * An ended thread keeps its stack until it is joined; a detached one is
+ * released by whoever runs next (green__reap), since a thread cannot unmap
+ * the stack it is running on.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define MIN_STACK_SIZE (16 * 1024)
+#define COLOUR_STEP 64
+#define COLOUR_SLOTS 16
+
+static size_t header_size(void)
+{
+    return (sizeof(struct green) + 63) / 64 * 64 + COLOUR_STEP * COLOUR_SLOTS;
+}
+
+static void set_name(struct green *g, const char *name)
+{
+    size_t len = name ? strnlen(name, sizeof g->name - 1) : 0;
+    memcpy(g->name, name ? name : "", len);
+    g->name[len] = '\0';
+}
+
+int green__create(struct green__hub *h, struct green **out,
+                  void *(*fn)(void *), void *arg, const green_attr_t *attr)
+{
+    static unsigned colour;
+    size_t usable = attr && attr->stack_size ? attr->stack_size
+                                             : h->default_stack;
+    struct green__stack stack;
+    if (usable < MIN_STACK_SIZE)
+        return -EINVAL;
+    int r = green__stack_alloc(h, usable + header_size(), &stack);
+    if (r < 0)
+        return r;
+    size_t offset = (colour++ % COLOUR_SLOTS) * COLOUR_STEP;
+    char *top = stack.hi - offset - (sizeof(struct green) + 63) / 64 * 64;
+    struct green *g = (struct green *)top;
+    memset(g, 0, sizeof *g);
+    g->hub = h;
+    g->stack = stack;
+    g->usable_size = usable;
+    g->fn = fn;
+    g->arg = arg;
+    g->state = GREEN__RUNNABLE;
+    g->detached = attr && attr->detached;
+    set_name(g, attr ? attr->name : NULL);
+    green__init_watchers(g);
+    g->sp = green__stack_init(top);
+    *out = g;
+    return 0;
+}
+
+int green__spawn(struct green__hub *h, struct green **out,
+                 void *(*fn)(void *), void *arg, const green_attr_t *attr)
+{
+    int r = green__create(h, out, fn, arg, attr);
+    if (r < 0)
+        return r;
+    (*out)->id = h->next_id++;
+    h->live++;
+    green__runq_push(h, *out);
+    return 0;
+}
+
+void green__start(void)
+{
+    struct green__hub *h = green__hub;
+    struct green *self = h->current;
+    green__asan_arrive(self, h->previous);
+    errno = self->saved_errno;
+    green__reap(h);
+    green__exit(h, self->fn(self->arg));
+}
+
+void green__exit(struct green__hub *h, void *result)
+{
+    struct green *self = h->current;
+    self->result = result;
+    self->state = GREEN__DONE;
+    h->live--;
+    if (self->is_first)
+        h->first_result = result;
+    if (self->joiner)
+        green__wake(self->joiner, 0);
+    if (h->live == 0 && h->all_done)
+        green__wake(h->all_done, 0);
+    if (self->detached)
+        h->dead = self;
+    else
+        green__queue_push(&h->zombies, self);
+    green__schedule(h);
+    green__assert(!"an ended green thread was resumed");
+    __builtin_unreachable();
+}
+
+void green__release(struct green__hub *h, struct green *g)
+{
+    struct green__stack stack = g->stack;
+    green__assert(g->state != GREEN__PARKED);
+    green__stack_release(h, &stack);
+}
+
+void green__reap(struct green__hub *h)
+{
+    struct green *dead = h->dead;
+    if (dead) {
+        h->dead = NULL;
+        green__release(h, dead);
+    }
+}
+
+/* ---- The explicit API ---------------------------------------------------- */
+
+GREEN_EXPORT int green_spawn(green_t **thread, void *(*fn)(void *),
+                             void *arg, const green_attr_t *attr)
+{
+    struct green__hub *h = green__hub;
+    if (!h)
+        return EPERM;
+    return -green__spawn(h, thread, fn, arg, attr);
+}
+
+static int join(green_t *t, void **result, int64_t timeout_ns)
+{
+    struct green__hub *h = green__hub;
+    struct green *self = green__current();
+    if (!self)
+        return EPERM;
+    if (t == self)
+        return EDEADLK;
+    if (t->detached || t->joiner)
+        return EINVAL;
+    if (t->state != GREEN__DONE) {
+        t->joiner = self;
+        green__arm_timeout(self, timeout_ns);
+        if (green__park(h) < 0) {
+            t->joiner = NULL;
+            return ETIMEDOUT;
+        }
+    }
+    if (result)
+        *result = t->result;
+    green__queue_remove(t);
+    green__release(h, t);
+    return 0;
+}
+
+GREEN_EXPORT int green_join(green_t *thread, void **result)
+{
+    return join(thread, result, GREEN_FOREVER);
+}
+
+GREEN_EXPORT int green_timedjoin(green_t *thread, void **result,
+                                 int64_t timeout_ns)
+{
+    if (timeout_ns < 0)
+        return EINVAL;
+    return join(thread, result, timeout_ns);
+}
+
+GREEN_EXPORT int green_detach(green_t *t)
+{
+    if (t->detached || t->joiner)
+        return EINVAL;
+    if (t->state == GREEN__DONE) {
+        green__queue_remove(t);
+        green__release(t->hub, t);
+        return 0;
+    }
+    t->detached = 1;
+    return 0;
+}
+
+GREEN_EXPORT void green_exit(void *result)
+{
+    if (!green__current()) {
+        green__say("greenrun: green_exit called outside a green thread\n");
+        abort();
+    }
+    green__exit(green__hub, result);
+}
+
+GREEN_EXPORT green_t *green_self(void)
+{
+    return green__current();
+}
+
+GREEN_EXPORT uint64_t green_id(const green_t *t)
+{
+    return t ? t->id : 0;
+}
+
+GREEN_EXPORT const char *green_name(const green_t *t)
+{
+    return t ? t->name : "";
+}
+
+GREEN_EXPORT void green_set_name(green_t *t, const char *name)
+{
+    if (t)
+        set_name(t, name);
+}

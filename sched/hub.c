@@ -1,0 +1,245 @@
+/*
+ * hub.c - the hub: run queue, parking, and the libev loop.
+ *
+ * One hub per OS thread.  A green thread that blocks parks itself and
+ * switches straight to the next runnable green thread; only when none is
+ * runnable (or after a run of direct switches, so that busy threads cannot
+ * starve I/O) does it switch to the hub, whose own small stack runs the
+ * libev loop.  Watcher callbacks never run green code: they only make parked
+ * threads runnable again.
+ *
+ * The hub keeps an ev_async watcher active at all times.  It is the door for
+ * wake-ups from other OS threads, and it keeps ev_run blocking when every
+ * green thread waits on something without a watcher (a deadlocked program
+ * then hangs quietly, as it would natively, instead of spinning).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+/* After this many green-to-green switches the hub polls for I/O once. */
+#define DIRECT_SWITCH_LIMIT 128
+
+#define HUB_STACK_SIZE (128 * 1024)
+
+__thread struct green__hub *green__hub __attribute__((tls_model("initial-exec")));
+
+struct green *green__current(void)
+{
+    struct green__hub *h = green__hub;
+    if (!h || h->current == h->hub_thread)
+        return NULL;
+    return h->current;
+}
+
+void green__runq_push(struct green__hub *h, struct green *g)
+{
+    g->run_next = NULL;
+    if (h->runq_tail)
+        h->runq_tail->run_next = g;
+    else
+        h->runq_head = g;
+    h->runq_tail = g;
+}
+
+static struct green *runq_pop(struct green__hub *h)
+{
+    struct green *g = h->runq_head;
+    if (g) {
+        h->runq_head = g->run_next;
+        if (!h->runq_head)
+            h->runq_tail = NULL;
+    }
+    return g;
+}
+
+static void switch_to(struct green__hub *h, struct green *next)
+{
+    struct green *self = h->current;
+    if (self == next)
+        return;
+    self->saved_errno = errno;
+    h->previous = self;
+    h->current = next;
+    green__asan_leave(self, next);
+    green__switch(&self->sp, next->sp);
+    /* Back on our own stack: someone switched to us. */
+    green__asan_arrive(self, h->previous);
+    errno = self->saved_errno;
+    green__reap(h);
+}
+
+void green__schedule(struct green__hub *h)
+{
+    struct green *next = NULL;
+    if (h->direct_switches < DIRECT_SWITCH_LIMIT)
+        next = runq_pop(h);
+    if (next)
+        h->direct_switches++;
+    else
+        next = h->hub_thread;
+    switch_to(h, next);
+}
+
+int green__park(struct green__hub *h)
+{
+    struct green *self = h->current;
+    self->state = GREEN__PARKED;
+    green__schedule(h);
+    return self->wake_result;
+}
+
+void green__wake(struct green *g, int r)
+{
+    struct green__hub *h = g->hub;
+    if (g->state != GREEN__PARKED)
+        return;
+    if (ev_is_active(&g->io))
+        ev_io_stop(h->loop, &g->io);
+    if (ev_is_active(&g->timer))
+        ev_timer_stop(h->loop, &g->timer);
+    if (ev_is_active(&g->periodic))
+        ev_periodic_stop(h->loop, &g->periodic);
+    green__queue_remove(g);
+    g->wake_result = r;
+    g->state = GREEN__RUNNABLE;
+    green__runq_push(h, g);
+}
+
+static void on_io(struct ev_loop *loop, ev_io *w, int revents)
+{
+    (void)loop;
+    green__wake(green__container_of(w, struct green, io),
+                revents & (EV_READ | EV_WRITE));
+}
+
+static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    green__wake(green__container_of(w, struct green, timer), -ETIMEDOUT);
+}
+
+static void on_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    green__wake(green__container_of(w, struct green, periodic), -ETIMEDOUT);
+}
+
+static void on_wakeup(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+}
+
+void green__init_watchers(struct green *g)
+{
+    ev_init(&g->io, on_io);
+    ev_init(&g->timer, on_timer);
+    ev_init(&g->periodic, on_periodic);
+}
+
+/* The hub's own green thread: poll, then run whatever became runnable. */
+static void *hub_main(void *arg)
+{
+    struct green__hub *h = arg;
+    for (;;) {
+        h->direct_switches = 0;
+        ev_run(h->loop, h->runq_head ? EVRUN_NOWAIT : EVRUN_ONCE);
+        struct green *next = runq_pop(h);
+        if (next)
+            switch_to(h, next);
+    }
+    return NULL;
+}
+
+static void on_libev_error(const char *msg)
+{
+    green__say("greenrun: libev: ");
+    green__say(msg);
+    green__say(": ");
+    green__say(strerror(errno));
+    green__say("\n");
+    abort();
+}
+
+struct green *green__adopt(struct green__hub *h, int counted)
+{
+    struct green *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    g->hub = h;
+    g->state = GREEN__RUNNABLE;
+    g->id = counted ? h->next_id++ : 0;
+    green__init_watchers(g);
+    if (counted)
+        h->live++;
+    h->current = g;
+    return g;
+}
+
+void green__unadopt(struct green__hub *h, struct green *g)
+{
+    green__assert(h->current == g);
+    h->current = NULL;
+    free(g);
+}
+
+static int start_hub_thread(struct green__hub *h)
+{
+    green_attr_t attr = {.stack_size = HUB_STACK_SIZE, .name = "hub"};
+    /* Not one of the program's threads: never counted, numbered or
+     * queued; it is entered only by green__schedule. */
+    return green__create(h, &h->hub_thread, hub_main, h, &attr);
+}
+
+struct green__hub *green__hub_create(size_t default_stack)
+{
+    struct green__hub *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->default_stack = default_stack;
+    h->next_id = 1;
+    ev_set_syserr_cb(on_libev_error);
+    h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
+    if (!h->loop)
+        goto err_free;
+    ev_async_init(&h->wakeup, on_wakeup);
+    ev_async_start(h->loop, &h->wakeup);
+    if (start_hub_thread(h) < 0)
+        goto err_loop;
+    if (green__overflow_install() < 0)
+        goto err_thread;
+    green__hub = h;
+    return h;
+
+err_thread:
+    green__release(h, h->hub_thread);
+err_loop:
+    ev_async_stop(h->loop, &h->wakeup);
+    ev_loop_destroy(h->loop);
+err_free:
+    free(h);
+    return NULL;
+}
+
+void green__hub_destroy(struct green__hub *h)
+{
+    struct green *z;
+    green__assert(h->live == 0);
+    while ((z = green__queue_pop(&h->zombies)))
+        green__release(h, z);
+    green__release(h, h->hub_thread);
+    green__stack_pool_drain(h);
+    green__fd_table_free(h);
+    green__overflow_uninstall();
+    ev_async_stop(h->loop, &h->wakeup);
+    ev_loop_destroy(h->loop);
+    if (green__hub == h)
+        green__hub = NULL;
+    free(h);
+}

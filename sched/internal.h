@@ -1,0 +1,291 @@
+/*
+ * internal.h - declarations shared by the files of the core (sched/).
+ *
+ * The core knows nothing of LD_PRELOAD or of libc's errno conventions: its
+ * functions return >= 0 or -errno (pthread-style entry points of the API
+ * return the positive code).  errno is touched only to save and restore it
+ * per green thread on every switch.
+ */
+#ifndef GREEN_INTERNAL_H
+#define GREEN_INTERNAL_H
+
+#include <errno.h>
+#include <ev.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "green.h"
+
+#define GREEN_EXPORT __attribute__((visibility("default")))
+
+#define green__container_of(ptr, type, member)                               \
+    ((type *)((char *)(ptr)-offsetof(type, member)))
+
+/* Checked in every build, NDEBUG or not: a broken invariant is a bug. */
+#define green__assert(cond)                                                  \
+    ((cond) ? (void)0 : green__assert_fail(#cond, __FILE__, __LINE__))
+void green__assert_fail(const char *expr, const char *file, int line)
+    __attribute__((noreturn));
+
+/* Write a message to stderr without stdio or allocation (signal-safe). */
+void green__say(const char *msg);
+
+/* ---- The table of real libc functions ---------------------------------- */
+/*
+ * Inside libgreenrun.so a plain call to read() lands on our own hook, so the
+ * core reaches libc only through this table.  libgreen fills it statically
+ * (sched/real_libc.c); the preload library resolves it in shim/.
+ */
+struct green__real_fns {
+    ssize_t (*read)(int fd, void *buf, size_t len);
+    ssize_t (*write)(int fd, const void *buf, size_t len);
+    ssize_t (*recv)(int fd, void *buf, size_t len, int flags);
+    ssize_t (*send)(int fd, const void *buf, size_t len, int flags);
+    int (*accept4)(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+    int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
+    int (*close)(int fd);
+    int (*fcntl)(int fd, int cmd, ...);
+    int (*poll)(struct pollfd *fds, nfds_t n, int timeout_ms);
+    int (*getsockopt)(int fd, int level, int name, void *val,
+                      socklen_t *len);
+    int (*nanosleep)(const struct timespec *req, struct timespec *rem);
+};
+extern struct green__real_fns green__real;
+
+/* ---- Green threads ------------------------------------------------------ */
+
+enum green__state {
+    GREEN__RUNNABLE, /* in the run queue, or running */
+    GREEN__PARKED,   /* waiting for green__wake */
+    GREEN__DONE      /* ended; stack kept until joined (or released) */
+};
+
+/* A FIFO of green threads, linked through green.q_prev/q_next.  A green
+ * thread is in at most one queue: what it waits for. */
+struct green__queue {
+    struct green *head, *tail;
+};
+
+struct green__stack {
+    void *map;        /* whole mapping, guard page first; NULL if adopted */
+    size_t map_size;
+    char *lo, *hi;    /* usable range: the stack grows down from hi */
+    unsigned vg_id;   /* valgrind's name for it */
+};
+
+struct green {
+    void *sp; /* saved stack pointer while switched out; first for asm */
+    struct green__hub *hub;
+    uint64_t id;
+    enum green__state state;
+    int saved_errno;
+    int wake_result; /* what green__park returns */
+    int wait_flags;  /* what a queued waiter wants (rwlock) */
+    unsigned char detached, is_first;
+    struct green *run_next;
+    struct green *q_prev, *q_next;
+    struct green__queue *q;
+    struct green *joiner;
+    void *(*fn)(void *);
+    void *arg;
+    void *result;
+    ev_io io;
+    ev_timer timer;
+    ev_periodic periodic;
+    struct green__stack stack;
+    size_t usable_size; /* what the thread asked for, for messages */
+    void *asan_fake_stack;
+    char name[16];
+};
+
+/* Start the hub's switch; returns in the resumed context. */
+void green__switch(void **save_sp, void *new_sp);
+/* Prepare a fresh stack whose top is 16-byte aligned; returns its sp. */
+void *green__stack_init(void *top);
+/* Where every new green thread begins, on its own stack. */
+void green__start(void) __attribute__((noreturn));
+
+/* ---- The hub ------------------------------------------------------------ */
+
+#define GREEN__STACK_POOL_MAX 64
+
+struct green__fd_entry {
+    struct green__queue waiters;
+    unsigned char nonblock_known; /* fd is O_NONBLOCK, by us or the user */
+    unsigned char nonblock_ours;  /* we set it: restore when done */
+};
+
+struct green__hub {
+    struct green *current;
+    struct green *hub_thread; /* runs the libev loop on its own stack */
+    struct green *previous;   /* the context switched from, for ASan */
+    struct ev_loop *loop;
+    ev_async wakeup;
+    struct green *runq_head, *runq_tail;
+    unsigned direct_switches; /* since the hub last polled for I/O */
+    uint64_t next_id;
+    size_t live;               /* started and not yet ended */
+    struct green *dead;        /* ended detached thread to release */
+    struct green *all_done;    /* parked until live drops to 0 */
+    struct green *first;       /* the thread green_main started */
+    void *first_result;
+    struct green__queue zombies; /* ended, not yet joined */
+    struct green__queue once_waiters;
+    size_t default_stack;
+    struct green__stack pool[GREEN__STACK_POOL_MAX];
+    unsigned pool_count;
+    struct green__fd_entry **fd_pages;
+    size_t fd_page_count;
+};
+
+/* The hub of this OS thread, or NULL.  initial-exec: a preloaded library
+ * may use static TLS, and the general model costs a call per access. */
+extern __thread struct green__hub *green__hub
+    __attribute__((tls_model("initial-exec")));
+
+struct green__hub *green__hub_create(size_t default_stack);
+void green__hub_destroy(struct green__hub *h);
+
+/* The calling green thread, or NULL (no hub, or running the hub itself). */
+struct green *green__current(void);
+
+/* Adopt the running context as a green thread without a stack of its own
+ * (the caller of green_main, or a preloaded program's main thread). */
+struct green *green__adopt(struct green__hub *h, int counted);
+/* Undo green__adopt for an uncounted context. */
+void green__unadopt(struct green__hub *h, struct green *g);
+
+void green__runq_push(struct green__hub *h, struct green *g);
+
+/* Prepare the watchers every green thread carries for its waits. */
+void green__init_watchers(struct green *g);
+
+/* Park the current green thread until green__wake(g, r); returns r. */
+int green__park(struct green__hub *h);
+/* Make a parked thread runnable with result r; stops its watchers and
+ * takes it out of the queue it waits in.  No-op unless parked. */
+void green__wake(struct green *g, int r);
+
+/* Switch to the next runnable thread (or the hub) and come back later. */
+void green__schedule(struct green__hub *h);
+
+void green__queue_push(struct green__queue *q, struct green *g);
+struct green *green__queue_pop(struct green__queue *q);
+void green__queue_remove(struct green *g);
+
+/* ---- Timeouts ----------------------------------------------------------- */
+
+/* Arm the current thread's timer for its next park.  ns < 0: no limit. */
+void green__arm_timeout(struct green *g, int64_t ns);
+/* Arm for an absolute deadline.  0, -EINVAL or -ETIMEDOUT (passed). */
+int green__arm_deadline(struct green *g, clockid_t clock,
+                        const struct timespec *deadline);
+/* 0 or -EINVAL: a clock and timespec the timed waits accept. */
+int green__check_deadline(clockid_t clock, const struct timespec *deadline);
+
+/* ---- Stacks and threads ------------------------------------------------- */
+
+/* Map a stack with a guard page.  0 or -EAGAIN. */
+int green__stack_alloc(struct green__hub *h, size_t usable,
+                       struct green__stack *s);
+void green__stack_release(struct green__hub *h, struct green__stack *s);
+void green__stack_pool_drain(struct green__hub *h);
+
+/* Report overflows of green stacks; installed per OS thread with a hub. */
+int green__overflow_install(void);
+void green__overflow_uninstall(void);
+
+/* A new thread, not yet counted, numbered or queued.  0, -EAGAIN or
+ * -EINVAL (stack size). */
+int green__create(struct green__hub *h, struct green **out,
+                  void *(*fn)(void *), void *arg, const green_attr_t *attr);
+/* green__create, then count it, number it and queue it to run. */
+int green__spawn(struct green__hub *h, struct green **out,
+                 void *(*fn)(void *), void *arg, const green_attr_t *attr);
+void green__exit(struct green__hub *h, void *result)
+    __attribute__((noreturn));
+/* Free an ended thread's stack (and struct, which lives on it). */
+void green__release(struct green__hub *h, struct green *g);
+/* Release an ended detached thread once nobody runs on its stack. */
+void green__reap(struct green__hub *h);
+
+/* ---- Descriptors -------------------------------------------------------- */
+
+/* The entry for fd, created on demand; NULL on allocation failure. */
+struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd);
+/* Wait for events on fd.  Ready events, -ETIMEDOUT, -EBADF or -ENOMEM. */
+int green__wait_fd(struct green__hub *h, int fd, int events,
+                   int64_t timeout_ns);
+/* fd is being closed: wake its waiters with -EBADF, forget it. */
+void green__fd_forget(struct green__hub *h, int fd);
+/* Put fd into O_NONBLOCK mode (remembering to restore it).  0 or -errno. */
+int green__fd_make_nonblocking(struct green__hub *h, int fd);
+/* Give back O_NONBLOCK to every fd we changed; free the table. */
+void green__fd_table_free(struct green__hub *h);
+
+/* ---- Sync primitives (layouts inside the public opaque types) ----------- */
+
+/* Lock; deadline NULL waits forever.  0 or a positive errno. */
+int green__mutex_lock(green_mutex_t *m, clockid_t clock,
+                      const struct timespec *deadline);
+/* The owner of a mutex, NULL when unlocked. */
+struct green *green__mutex_owner(green_mutex_t *m);
+/* For cond waits: release a mutex the caller owns however deep it is
+ * locked, returning the depth that green__mutex_reacquire restores. */
+unsigned green__mutex_release(green_mutex_t *m);
+void green__mutex_reacquire(green_mutex_t *m, unsigned depth);
+
+/* ---- Sanitizer annotations for stack switches ---------------------------- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define GREEN__ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define GREEN__ASAN 1
+#endif
+#endif
+
+#ifdef GREEN__ASAN
+void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom,
+                                    size_t size);
+void __sanitizer_finish_switch_fiber(void *fake_stack_save,
+                                     const void **bottom_old,
+                                     size_t *size_old);
+static inline void green__asan_leave(struct green *from, struct green *to)
+{
+    /* An ending thread passes NULL: its fake stack can go. */
+    __sanitizer_start_switch_fiber(
+        from->state == GREEN__DONE ? NULL : &from->asan_fake_stack,
+        to->stack.lo, (size_t)(to->stack.hi - to->stack.lo));
+}
+static inline void green__asan_arrive(struct green *self,
+                                      struct green *from)
+{
+    const void *lo;
+    size_t size;
+    __sanitizer_finish_switch_fiber(self->asan_fake_stack, &lo, &size);
+    /* Adopted contexts learn their own stack bounds on first switch. */
+    if (from && !from->stack.map && !from->stack.lo) {
+        from->stack.lo = (char *)lo;
+        from->stack.hi = (char *)lo + size;
+    }
+}
+#else
+static inline void green__asan_leave(struct green *from, struct green *to)
+{
+    (void)from;
+    (void)to;
+}
+static inline void green__asan_arrive(struct green *self, struct green *from)
+{
+    (void)self;
+    (void)from;
+}
+#endif
+
+#endif

@@ -1,0 +1,25 @@
+/*
+ * real_libc.c - the table of real functions for libgreen.
+ *
+ * libgreen interposes nothing, so the libc names are the real functions and
+ * the table can be filled at link time.  libgreenrun.so leaves this file out
+ * and resolves the table with dlsym in shim/.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+struct green__real_fns green__real = {
+    .read = read,
+    .write = write,
+    .recv = recv,
+    .send = send,
+    .accept4 = accept4,
+    .connect = connect,
+    .close = close,
+    .fcntl = fcntl,
+    .poll = poll,
+    .getsockopt = getsockopt,
+    .nanosleep = nanosleep,
+};

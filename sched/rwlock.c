@@ -1,0 +1,148 @@
+/*
+ * rwlock.c - green reader-writer locks.
+ *
+ * Reader-preferring, like glibc's default: a reader gets in whenever no
+ * writer holds the lock, even with writers queued, so a thread may take a
+ * read lock it already holds without deadlocking.  Waiters queue only while
+ * a writer holds the lock (or, for writers, while anyone does).  A release
+ * grants in FIFO order: every queued reader at once, or the first writer.
+ */
+#include "internal.h"
+
+#define WANTS_WRITE 1
+
+struct rwlock {
+    unsigned readers;
+    int reserved0;
+    struct green *writer;
+    struct green__queue waiters;
+    int64_t reserved1[3];
+};
+
+_Static_assert(sizeof(struct rwlock) == sizeof(green_rwlock_t),
+               "struct rwlock must fill green_rwlock_t exactly");
+
+static struct rwlock *as_rwlock(green_rwlock_t *rw)
+{
+    return (struct rwlock *)rw;
+}
+
+GREEN_EXPORT int green_rwlock_init(green_rwlock_t *rw)
+{
+    *rw = (green_rwlock_t)GREEN_RWLOCK_INIT;
+    return 0;
+}
+
+GREEN_EXPORT int green_rwlock_destroy(green_rwlock_t *rw)
+{
+    struct rwlock *l = as_rwlock(rw);
+    return l->readers || l->writer || l->waiters.head ? EBUSY : 0;
+}
+
+static int try_lock(struct rwlock *l, struct green *self, int write)
+{
+    if (l->writer == self)
+        return EDEADLK;
+    if (l->writer || (write && l->readers))
+        return EBUSY;
+    if (write)
+        l->writer = self;
+    else
+        l->readers++;
+    return 0;
+}
+
+static int lock(green_rwlock_t *rw, int write, clockid_t clock,
+                const struct timespec *deadline)
+{
+    struct rwlock *l = as_rwlock(rw);
+    struct green *self = green__current();
+    if (!self)
+        return EPERM;
+    int r = try_lock(l, self, write);
+    if (r != EBUSY)
+        return r;
+    if (deadline && (r = -green__arm_deadline(self, clock, deadline)))
+        return r;
+    self->wait_flags = write ? WANTS_WRITE : 0;
+    green__queue_push(&l->waiters, self);
+    return green__park(self->hub) < 0 ? ETIMEDOUT : 0;
+}
+
+/* Hand the lock to whoever can have it now, in queue order. */
+static void grant(struct rwlock *l)
+{
+    struct green *g = l->waiters.head, *next;
+    if (l->writer)
+        return;
+    for (; g; g = next) {
+        next = g->q_next;
+        if (!(g->wait_flags & WANTS_WRITE)) {
+            l->readers++;
+            green__wake(g, 0);
+        }
+    }
+    g = l->waiters.head;
+    if (g && l->readers == 0) {
+        l->writer = g;
+        green__wake(g, 0);
+    }
+}
+
+GREEN_EXPORT int green_rwlock_rdlock(green_rwlock_t *rw)
+{
+    return lock(rw, 0, CLOCK_REALTIME, NULL);
+}
+
+GREEN_EXPORT int green_rwlock_wrlock(green_rwlock_t *rw)
+{
+    return lock(rw, 1, CLOCK_REALTIME, NULL);
+}
+
+GREEN_EXPORT int green_rwlock_tryrdlock(green_rwlock_t *rw)
+{
+    struct green *self = green__current();
+    if (!self)
+        return EPERM;
+    int r = try_lock(as_rwlock(rw), self, 0);
+    return r == EDEADLK ? EBUSY : r;
+}
+
+GREEN_EXPORT int green_rwlock_trywrlock(green_rwlock_t *rw)
+{
+    struct green *self = green__current();
+    if (!self)
+        return EPERM;
+    int r = try_lock(as_rwlock(rw), self, 1);
+    return r == EDEADLK ? EBUSY : r;
+}
+
+GREEN_EXPORT int green_rwlock_timedrdlock(green_rwlock_t *rw,
+                                          clockid_t clock,
+                                          const struct timespec *deadline)
+{
+    int r = -green__check_deadline(clock, deadline);
+    return r ? r : lock(rw, 0, clock, deadline);
+}
+
+GREEN_EXPORT int green_rwlock_timedwrlock(green_rwlock_t *rw,
+                                          clockid_t clock,
+                                          const struct timespec *deadline)
+{
+    int r = -green__check_deadline(clock, deadline);
+    return r ? r : lock(rw, 1, clock, deadline);
+}
+
+GREEN_EXPORT int green_rwlock_unlock(green_rwlock_t *rw)
+{
+    struct rwlock *l = as_rwlock(rw);
+    struct green *self = green__current();
+    if (l->writer && l->writer == self)
+        l->writer = NULL;
+    else if (!l->writer && l->readers > 0)
+        l->readers--;
+    else
+        return EPERM;
+    grant(l);
+    return 0;
+}

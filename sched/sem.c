@@ -1,0 +1,100 @@
+/*
+ * sem.c - green counting semaphores.
+ *
+ * Post hands its unit straight to the longest waiter when there is one
+ * (the value stays at zero), so a thread that arrives later cannot take it
+ * first.  Layout: the value and the waiter queue in glibc's 32-byte sem_t.
+ */
+#include <limits.h>
+
+#include "internal.h"
+
+struct sem {
+    unsigned value;
+    int reserved0;
+    struct green__queue waiters;
+    int64_t reserved1;
+};
+
+_Static_assert(sizeof(struct sem) == sizeof(green_sem_t),
+               "struct sem must fill green_sem_t exactly");
+
+static struct sem *as_sem(green_sem_t *s)
+{
+    return (struct sem *)s;
+}
+
+GREEN_EXPORT int green_sem_init(green_sem_t *s, unsigned value)
+{
+    if (value > INT_MAX)
+        return EINVAL;
+    *s = (green_sem_t){{0}};
+    as_sem(s)->value = value;
+    return 0;
+}
+
+GREEN_EXPORT int green_sem_destroy(green_sem_t *s)
+{
+    return as_sem(s)->waiters.head ? EBUSY : 0;
+}
+
+static int wait(green_sem_t *s, clockid_t clock,
+                const struct timespec *deadline)
+{
+    struct sem *sm = as_sem(s);
+    struct green *self;
+    if (sm->value > 0) {
+        sm->value--;
+        return 0;
+    }
+    if (!(self = green__current()))
+        return EPERM;
+    if (deadline) {
+        int r = -green__arm_deadline(self, clock, deadline);
+        if (r)
+            return r;
+    }
+    green__queue_push(&sm->waiters, self);
+    return green__park(self->hub) < 0 ? ETIMEDOUT : 0;
+}
+
+GREEN_EXPORT int green_sem_wait(green_sem_t *s)
+{
+    return wait(s, CLOCK_REALTIME, NULL);
+}
+
+GREEN_EXPORT int green_sem_trywait(green_sem_t *s)
+{
+    struct sem *sm = as_sem(s);
+    if (sm->value == 0)
+        return EAGAIN;
+    sm->value--;
+    return 0;
+}
+
+GREEN_EXPORT int green_sem_timedwait(green_sem_t *s, clockid_t clock,
+                                     const struct timespec *deadline)
+{
+    int r = -green__check_deadline(clock, deadline);
+    return r ? r : wait(s, clock, deadline);
+}
+
+GREEN_EXPORT int green_sem_post(green_sem_t *s)
+{
+    struct sem *sm = as_sem(s);
+    struct green *g = green__queue_pop(&sm->waiters);
+    if (g) {
+        green__wake(g, 0);
+        return 0;
+    }
+    if (sm->value >= INT_MAX)
+        return EOVERFLOW;
+    sm->value++;
+    return 0;
+}
+
+GREEN_EXPORT int green_sem_getvalue(green_sem_t *s, int *value)
+{
+    *value = (int)as_sem(s)->value;
+    return 0;
+}

@@ -1,0 +1,115 @@
+/*
+ * switch_x86_64.S - the context switch between green threads.
+ *
+ * Only what the System V ABI makes callee-saved is kept: rbx, rbp, r12-r15,
+ * the stack pointer, and the control bits of MXCSR and the x87 FPU (rounding
+ * mode and exception masks belong to the thread).  Everything else the
+ * compiler already assumes a call destroys.  The CFI lets gdb and
+ * backtrace() walk through a switch; the trampoline marks the outermost
+ * frame of every green stack with an undefined return address, so unwinding
+ * stops there instead of wandering into the stack's header.
+ *
+ * Frame left on a switched-out stack, from its saved sp upwards:
+ *   +0 mxcsr (4 bytes) and x87 control word (2 bytes, padded)
+ *   +8 r15, +16 r14, +24 r13, +32 r12, +40 rbx, +48 rbp, +56 return address
+ */
+
+    .text
+
+/* void green__switch(void **save_sp, void *new_sp) */
+    .globl  green__switch
+    .hidden green__switch
+    .type   green__switch, @function
+    .p2align 4
+green__switch:
+    .cfi_startproc
+    pushq   %rbp
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbp, 0
+    pushq   %rbx
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %rbx, 0
+    pushq   %r12
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r12, 0
+    pushq   %r13
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r13, 0
+    pushq   %r14
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r14, 0
+    pushq   %r15
+    .cfi_adjust_cfa_offset 8
+    .cfi_rel_offset %r15, 0
+    subq    $8, %rsp
+    .cfi_adjust_cfa_offset 8
+    stmxcsr (%rsp)
+    fnstcw  4(%rsp)
+
+    movq    %rsp, (%rdi)
+    movq    %rsi, %rsp
+    /* From here on the same CFI describes the new stack's identical frame. */
+
+    ldmxcsr (%rsp)
+    fldcw   4(%rsp)
+    addq    $8, %rsp
+    .cfi_adjust_cfa_offset -8
+    popq    %r15
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r15
+    popq    %r14
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r14
+    popq    %r13
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r13
+    popq    %r12
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %r12
+    popq    %rbx
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbx
+    popq    %rbp
+    .cfi_adjust_cfa_offset -8
+    .cfi_restore %rbp
+    ret
+    .cfi_endproc
+    .size   green__switch, .-green__switch
+
+/* void *green__stack_init(void *top): build the frame green__switch pops on
+ * a new stack, returning into the trampoline with a 16-byte aligned rsp.
+ * The FPU control state is inherited from the creating thread. */
+    .globl  green__stack_init
+    .hidden green__stack_init
+    .type   green__stack_init, @function
+    .p2align 4
+green__stack_init:
+    .cfi_startproc
+    leaq    green__trampoline(%rip), %rax
+    movq    %rax, -8(%rdi)
+    xorl    %eax, %eax
+    movq    %rax, -16(%rdi)     /* rbp = 0: frame-pointer walks stop here */
+    movq    %rax, -24(%rdi)
+    movq    %rax, -32(%rdi)
+    movq    %rax, -40(%rdi)
+    movq    %rax, -48(%rdi)
+    movq    %rax, -56(%rdi)
+    movq    %rax, -64(%rdi)
+    stmxcsr -64(%rdi)
+    fnstcw  -60(%rdi)
+    leaq    -64(%rdi), %rax
+    ret
+    .cfi_endproc
+    .size   green__stack_init, .-green__stack_init
+
+    .type   green__trampoline, @function
+    .p2align 4
+green__trampoline:
+    .cfi_startproc
+    .cfi_undefined %rip
+    call    green__start@PLT
+    ud2                         /* green__start never returns */
+    .cfi_endproc
+    .size   green__trampoline, .-green__trampoline
+
+    .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,63 @@
+/*
+ * timeout.c - arming a green thread's timer for its next park.
+ *
+ * Relative timeouts and CLOCK_MONOTONIC deadlines use an ev_timer, which
+ * libev measures on its monotonic clock.  libev caches "now" per loop
+ * iteration, and a green thread may run long after the last one, so the
+ * cache is refreshed before arming: otherwise a timer would fire early by
+ * however long the threads ran.  CLOCK_REALTIME deadlines use an absolute
+ * ev_periodic, which libev re-evaluates when the wall clock is set, as a
+ * realtime deadline must be.
+ */
+#include "internal.h"
+
+#define NSEC_PER_SEC 1000000000LL
+
+void green__arm_timeout(struct green *g, int64_t ns)
+{
+    struct ev_loop *loop = g->hub->loop;
+    if (ns < 0)
+        return;
+    ev_now_update(loop);
+    ev_timer_set(&g->timer, (double)ns / NSEC_PER_SEC, 0.);
+    ev_timer_start(loop, &g->timer);
+}
+
+int green__check_deadline(clockid_t clock, const struct timespec *deadline)
+{
+    if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
+        return -EINVAL;
+    if (!deadline || deadline->tv_nsec < 0 ||
+        deadline->tv_nsec >= NSEC_PER_SEC || deadline->tv_sec < 0)
+        return -EINVAL;
+    return 0;
+}
+
+static int64_t ns_until(clockid_t clock, const struct timespec *deadline)
+{
+    struct timespec now;
+    clock_gettime(clock, &now);
+    return (int64_t)(deadline->tv_sec - now.tv_sec) * NSEC_PER_SEC +
+           (deadline->tv_nsec - now.tv_nsec);
+}
+
+int green__arm_deadline(struct green *g, clockid_t clock,
+                        const struct timespec *deadline)
+{
+    int r = green__check_deadline(clock, deadline);
+    if (r < 0)
+        return r;
+    int64_t left = ns_until(clock, deadline);
+    if (left <= 0)
+        return -ETIMEDOUT;
+    if (clock == CLOCK_MONOTONIC) {
+        green__arm_timeout(g, left);
+        return 0;
+    }
+    ev_periodic_set(&g->periodic,
+                    (double)deadline->tv_sec +
+                        (double)deadline->tv_nsec / NSEC_PER_SEC,
+                    0., 0);
+    ev_periodic_start(g->hub->loop, &g->periodic);
+    return 0;
+}
