@@ -27,6 +27,11 @@ CORE_SRCS = $(filter-out sched/real_libc.c,$(wildcard sched/*.c))
 GREEN_SRCS = $(CORE_SRCS) sched/real_libc.c
 GREEN_OBJS = $(GREEN_SRCS:%.c=$(B)/%.o) $(B)/sched/switch.o
 
+# The preload library: the same core, the hooks, and the shim (which
+# resolves the table of real functions with dlsym).
+PRELOAD_SRCS = $(CORE_SRCS) $(wildcard hooks/*.c shim/*.c)
+PRELOAD_OBJS = $(PRELOAD_SRCS:%.c=$(B)/preload/%.o) $(B)/sched/switch.o
+
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(B)/%.o)
 
@@ -41,7 +46,7 @@ DEB_PACKAGES = libev-dev bats
 .PHONY: all deps test test-unit test-bats bench sanitize valgrind demo \
         install clean lint
 
-all: $(B)/libgreen.a $(B)/libgreen.so $(B)/unit-tests $(BENCH_BINS) \
+all: $(B)/libgreen.a $(B)/libgreen.so $(B)/libgreenrun.so $(B)/unit-tests $(BENCH_BINS) \
      $(FIXTURE_BINS) $(B)/greenrun.pc
 
 # Install missing Debian packages when root; otherwise say what to run.
@@ -51,6 +56,10 @@ deps:
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(B)/preload/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ihooks -Ishim -c $< -o $@
 
 $(B)/sched/switch.o: $(SWITCH)
 	@mkdir -p $(dir $@)
@@ -64,6 +73,10 @@ $(B)/libgreen.so: $(GREEN_OBJS) sched/libgreen.map
 	$(CC) -shared -o $@ $(GREEN_OBJS) $(SAN_CFLAGS) -Wl,-z,defs \
 	    -Wl,--version-script=sched/libgreen.map -Wl,-soname,libgreen.so.0 \
 	    $(LDLIBS)
+
+$(B)/libgreenrun.so: $(PRELOAD_OBJS) shim/exports.map
+	$(CC) -shared -o $@ $(PRELOAD_OBJS) $(SAN_CFLAGS) -Wl,-z,defs \
+	    -Wl,--version-script=shim/exports.map $(LDLIBS)
 
 $(B)/unit-tests: $(UNIT_OBJS) $(B)/libgreen.a
 	$(CC) $(SAN_CFLAGS) -o $@ $(UNIT_OBJS) $(B)/libgreen.a $(LDLIBS)

@@ -12,14 +12,19 @@
  */
 #include "internal.h"
 
+#define CLOCK_MONOTONIC_BIT 2u
+
 struct cond {
     struct green__queue waiters;
-    int clock;
-    int reserved[7];
+    char reserved0[20];
+    unsigned clock_bits;
+    char reserved1[8];
 };
 
 _Static_assert(sizeof(struct cond) == sizeof(green_cond_t),
                "struct cond must fill green_cond_t exactly");
+_Static_assert(offsetof(struct cond, clock_bits) == 36,
+               "the clock sits where glibc's pthread_cond_init puts it");
 
 static struct cond *as_cond(green_cond_t *c)
 {
@@ -31,7 +36,7 @@ GREEN_EXPORT int green_cond_init(green_cond_t *c, clockid_t clock)
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
         return EINVAL;
     *c = (green_cond_t)GREEN_COND_INIT;
-    as_cond(c)->clock = (int)clock;
+    as_cond(c)->clock_bits = clock == CLOCK_MONOTONIC ? CLOCK_MONOTONIC_BIT : 0;
     return 0;
 }
 
@@ -66,7 +71,10 @@ GREEN_EXPORT int green_cond_wait(green_cond_t *c, green_mutex_t *m)
 GREEN_EXPORT int green_cond_timedwait(green_cond_t *c, green_mutex_t *m,
                                       const struct timespec *deadline)
 {
-    return green_cond_clockwait(c, m, as_cond(c)->clock, deadline);
+    clockid_t clock = as_cond(c)->clock_bits & CLOCK_MONOTONIC_BIT
+                          ? CLOCK_MONOTONIC
+                          : CLOCK_REALTIME;
+    return green_cond_clockwait(c, m, clock, deadline);
 }
 
 GREEN_EXPORT int green_cond_clockwait(green_cond_t *c, green_mutex_t *m,

@@ -48,6 +48,7 @@ int green__create(struct green__hub *h, struct green **out,
     char *top = stack.hi - offset - (sizeof(struct green) + 63) / 64 * 64;
     struct green *g = (struct green *)top;
     memset(g, 0, sizeof *g);
+    g->magic = GREEN__MAGIC;
     g->hub = h;
     g->stack = stack;
     g->usable_size = usable;
@@ -109,6 +110,11 @@ void green__release(struct green__hub *h, struct green *g)
 {
     struct green__stack stack = g->stack;
     green__assert(g->state != GREEN__PARKED);
+    g->magic = 0;
+    if (!stack.map) {
+        free(g); /* adopted: its stack is not ours */
+        return;
+    }
     green__stack_release(h, &stack);
 }
 

@@ -8,6 +8,10 @@
  * libev loop.  Watcher callbacks never run green code: they only make parked
  * threads runnable again.
  *
+ * The libev loop (an epoll fd and an eventfd) is created on first use, not
+ * with the hub: a preloaded program that never waits must see the same
+ * descriptor numbers as natively.
+ *
  * The hub keeps an ev_async watcher active at all times.  It is the door for
  * wake-ups from other OS threads, and it keeps ev_run blocking when every
  * green thread waits on something without a watcher (a deadlocked program
@@ -149,7 +153,7 @@ static void *hub_main(void *arg)
     struct green__hub *h = arg;
     for (;;) {
         h->direct_switches = 0;
-        ev_run(h->loop, h->runq_head ? EVRUN_NOWAIT : EVRUN_ONCE);
+        ev_run(green__loop(h), h->runq_head ? EVRUN_NOWAIT : EVRUN_ONCE);
         struct green *next = runq_pop(h);
         if (next)
             switch_to(h, next);
@@ -167,11 +171,26 @@ static void on_libev_error(const char *msg)
     abort();
 }
 
+struct ev_loop *green__loop(struct green__hub *h)
+{
+    if (h->loop)
+        return h->loop;
+    h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
+    if (!h->loop) {
+        green__say("greenrun: cannot create the event loop (out of file "
+                   "descriptors or memory?)\n");
+        abort();
+    }
+    ev_async_start(h->loop, &h->wakeup);
+    return h->loop;
+}
+
 struct green *green__adopt(struct green__hub *h, int counted)
 {
     struct green *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
+    g->magic = GREEN__MAGIC;
     g->hub = h;
     g->state = GREEN__RUNNABLE;
     g->id = counted ? h->next_id++ : 0;
@@ -205,13 +224,9 @@ struct green__hub *green__hub_create(size_t default_stack)
     h->default_stack = default_stack;
     h->next_id = 1;
     ev_set_syserr_cb(on_libev_error);
-    h->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV);
-    if (!h->loop)
-        goto err_free;
     ev_async_init(&h->wakeup, on_wakeup);
-    ev_async_start(h->loop, &h->wakeup);
     if (start_hub_thread(h) < 0)
-        goto err_loop;
+        goto err_free;
     if (green__overflow_install() < 0)
         goto err_thread;
     green__hub = h;
@@ -219,9 +234,6 @@ struct green__hub *green__hub_create(size_t default_stack)
 
 err_thread:
     green__release(h, h->hub_thread);
-err_loop:
-    ev_async_stop(h->loop, &h->wakeup);
-    ev_loop_destroy(h->loop);
 err_free:
     free(h);
     return NULL;
@@ -237,8 +249,10 @@ void green__hub_destroy(struct green__hub *h)
     green__stack_pool_drain(h);
     green__fd_table_free(h);
     green__overflow_uninstall();
-    ev_async_stop(h->loop, &h->wakeup);
-    ev_loop_destroy(h->loop);
+    if (h->loop) {
+        ev_async_stop(h->loop, &h->wakeup);
+        ev_loop_destroy(h->loop);
+    }
     if (green__hub == h)
         green__hub = NULL;
     free(h);

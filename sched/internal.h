@@ -12,10 +12,12 @@
 #include <errno.h>
 #include <ev.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -42,6 +44,7 @@ void green__say(const char *msg);
  * (sched/real_libc.c); the preload library resolves it in shim/.
  */
 struct green__real_fns {
+    /* Used by the core (filled for libgreen too). */
     ssize_t (*read)(int fd, void *buf, size_t len);
     ssize_t (*write)(int fd, const void *buf, size_t len);
     ssize_t (*recv)(int fd, void *buf, size_t len, int flags);
@@ -54,6 +57,58 @@ struct green__real_fns {
     int (*getsockopt)(int fd, int level, int name, void *val,
                       socklen_t *len);
     int (*nanosleep)(const struct timespec *req, struct timespec *rem);
+    /* Used only by the preload hooks (resolved in shim/real.c). */
+    ssize_t (*readv)(int fd, const struct iovec *iov, int n);
+    ssize_t (*writev)(int fd, const struct iovec *iov, int n);
+    ssize_t (*recvfrom)(int fd, void *buf, size_t len, int flags,
+                        struct sockaddr *addr, socklen_t *alen);
+    ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
+    ssize_t (*sendto)(int fd, const void *buf, size_t len, int flags,
+                      const struct sockaddr *addr, socklen_t alen);
+    ssize_t (*sendmsg)(int fd, const struct msghdr *msg, int flags);
+    int (*accept)(int fd, struct sockaddr *addr, socklen_t *len);
+    int (*socket)(int domain, int type, int protocol);
+    int (*socketpair)(int domain, int type, int protocol, int sv[2]);
+    int (*pipe)(int fds[2]);
+    int (*pipe2)(int fds[2], int flags);
+    int (*dup)(int fd);
+    int (*dup2)(int fd, int fd2);
+    int (*dup3)(int fd, int fd2, int flags);
+    int (*ioctl)(int fd, unsigned long request, ...);
+    int (*setsockopt)(int fd, int level, int name, const void *val,
+                      socklen_t len);
+    int (*shutdown)(int fd, int how);
+    int (*fclose)(void *stream);
+    int (*ppoll)(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+                 const sigset_t *mask);
+    int (*select)(int n, void *r, void *w, void *e, struct timeval *tv);
+    int (*pselect)(int n, void *r, void *w, void *e,
+                   const struct timespec *ts, const sigset_t *mask);
+    int (*epoll_wait)(int epfd, void *events, int max, int timeout_ms);
+    int (*epoll_pwait)(int epfd, void *events, int max, int timeout_ms,
+                       const sigset_t *mask);
+    unsigned (*sleep)(unsigned seconds);
+    int (*usleep)(useconds_t usec);
+    int (*clock_nanosleep)(clockid_t clock, int flags,
+                           const struct timespec *req, struct timespec *rem);
+    int (*pthread_create)(pthread_t *t, const pthread_attr_t *attr,
+                          void *(*fn)(void *), void *arg);
+    int (*pthread_join)(pthread_t t, void **result);
+    int (*pthread_detach)(pthread_t t);
+    void (*pthread_exit)(void *result) __attribute__((noreturn));
+    pthread_t (*pthread_self)(void);
+    int (*pthread_equal)(pthread_t a, pthread_t b);
+    int (*pthread_mutex_lock)(pthread_mutex_t *m);
+    int (*pthread_mutex_trylock)(pthread_mutex_t *m);
+    int (*pthread_mutex_timedlock)(pthread_mutex_t *m,
+                                   const struct timespec *deadline);
+    int (*pthread_mutex_unlock)(pthread_mutex_t *m);
+    int (*pthread_cond_wait)(pthread_cond_t *c, pthread_mutex_t *m);
+    int (*pthread_cond_timedwait)(pthread_cond_t *c, pthread_mutex_t *m,
+                                  const struct timespec *deadline);
+    int (*pthread_cond_signal)(pthread_cond_t *c);
+    int (*pthread_cond_broadcast)(pthread_cond_t *c);
+    ssize_t (*sendfile)(int out, int in, off_t *offset, size_t count);
 };
 extern struct green__real_fns green__real;
 
@@ -78,8 +133,11 @@ struct green__stack {
     unsigned vg_id;   /* valgrind's name for it */
 };
 
+#define GREEN__MAGIC 0x6e65657267756e72ULL /* tells our threads from glibc's */
+
 struct green {
     void *sp; /* saved stack pointer while switched out; first for asm */
+    uint64_t magic;
     struct green__hub *hub;
     uint64_t id;
     enum green__state state;
@@ -114,10 +172,22 @@ void green__start(void) __attribute__((noreturn));
 
 #define GREEN__STACK_POOL_MAX 64
 
+/* What a descriptor is, learnt on first use (preload hooks). */
+enum green__fd_kind {
+    GREEN__FD_UNKNOWN,
+    GREEN__FD_SOCKET, /* per-call MSG_DONTWAIT works */
+    GREEN__FD_STREAM, /* pipe, tty, eventfd...: pollable, wait first */
+    GREEN__FD_FILE    /* regular file, block device: never polled */
+};
+
 struct green__fd_entry {
     struct green__queue waiters;
     unsigned char nonblock_known; /* fd is O_NONBLOCK, by us or the user */
     unsigned char nonblock_ours;  /* we set it: restore when done */
+    unsigned char kind;           /* enum green__fd_kind */
+    unsigned char user_nonblock;  /* the program asked for O_NONBLOCK */
+    int64_t rcvtimeo_ns;          /* SO_RCVTIMEO; 0: none */
+    int64_t sndtimeo_ns;          /* SO_SNDTIMEO; 0: none */
 };
 
 struct green__hub {
@@ -135,6 +205,7 @@ struct green__hub {
     struct green *first;       /* the thread green_main started */
     void *first_result;
     struct green__queue zombies; /* ended, not yet joined */
+    struct green *main_thread;   /* the adopted main thread (preload) */
     struct green__queue once_waiters;
     size_t default_stack;
     struct green__stack pool[GREEN__STACK_POOL_MAX];
@@ -150,6 +221,9 @@ extern __thread struct green__hub *green__hub
 
 struct green__hub *green__hub_create(size_t default_stack);
 void green__hub_destroy(struct green__hub *h);
+
+/* The hub's libev loop, created on first use. */
+struct ev_loop *green__loop(struct green__hub *h);
 
 /* The calling green thread, or NULL (no hub, or running the hub itself). */
 struct green *green__current(void);
@@ -218,6 +292,15 @@ void green__reap(struct green__hub *h);
 
 /* The entry for fd, created on demand; NULL on allocation failure. */
 struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd);
+/* One descriptor of a multi-fd wait (poll, select). */
+struct green__watch {
+    int fd;
+    int events; /* GREEN_READ | GREEN_WRITE */
+};
+/* Park until any of the fds is ready or the timeout passes.  0 (something
+ * may be ready: ask the kernel), -ETIMEDOUT or -ENOMEM. */
+int green__wait_many(struct green__hub *h, const struct green__watch *w,
+                     size_t n, int64_t timeout_ns);
 /* Wait for events on fd.  Ready events, -ETIMEDOUT, -EBADF or -ENOMEM. */
 int green__wait_fd(struct green__hub *h, int fd, int events,
                    int64_t timeout_ns);

@@ -15,6 +15,10 @@
 
 #include "internal.h"
 
+/* glibc's kind values match GREEN_MUTEX_* in these bits; the others say
+ * robust, process-shared..., which the preload hooks hand to glibc. */
+#define KIND_MASK 3
+
 struct mutex {
     struct green *owner;
     unsigned count; /* recursion depth of the owner */
@@ -82,13 +86,13 @@ static int try_take(struct mutex *mx, struct green *self)
     }
     if (mx->owner != self)
         return EBUSY;
-    if (mx->kind == GREEN_MUTEX_RECURSIVE) {
+    if ((mx->kind & KIND_MASK) == GREEN_MUTEX_RECURSIVE) {
         if (mx->count == UINT_MAX)
             return EAGAIN;
         mx->count++;
         return 0;
     }
-    return mx->kind == GREEN_MUTEX_ERRORCHECK ? EDEADLK : EBUSY;
+    return (mx->kind & KIND_MASK) == GREEN_MUTEX_ERRORCHECK ? EDEADLK : EBUSY;
 }
 
 int green__mutex_lock(green_mutex_t *m, clockid_t clock,
@@ -141,9 +145,9 @@ GREEN_EXPORT int green_mutex_unlock(green_mutex_t *m)
     struct green *self = green__current();
     if (!mx->owner)
         return EPERM;
-    if (mx->owner != self && mx->kind != GREEN_MUTEX_NORMAL)
+    if (mx->owner != self && (mx->kind & KIND_MASK) != GREEN_MUTEX_NORMAL)
         return EPERM;
-    if (mx->kind == GREEN_MUTEX_RECURSIVE && --mx->count > 0)
+    if ((mx->kind & KIND_MASK) == GREEN_MUTEX_RECURSIVE && --mx->count > 0)
         return 0;
     struct green *next = green__queue_pop(&mx->waiters);
     mx->owner = next;

@@ -15,7 +15,7 @@
 
 void green__arm_timeout(struct green *g, int64_t ns)
 {
-    struct ev_loop *loop = g->hub->loop;
+    struct ev_loop *loop = green__loop(g->hub);
     if (ns < 0)
         return;
     ev_now_update(loop);
@@ -58,6 +58,6 @@ int green__arm_deadline(struct green *g, clockid_t clock,
                     (double)deadline->tv_sec +
                         (double)deadline->tv_nsec / NSEC_PER_SEC,
                     0., 0);
-    ev_periodic_start(g->hub->loop, &g->periodic);
+    ev_periodic_start(green__loop(g->hub), &g->periodic);
     return 0;
 }

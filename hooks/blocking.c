@@ -1,0 +1,160 @@
+/*
+ * blocking.c - the one loop every blocking I/O hook runs.
+ *
+ * Descriptor flags are shared state (a terminal's O_NONBLOCK is the shell's
+ * too), so the hooks never leave a flag changed.  Sockets get per-call
+ * non-blocking I/O (MSG_DONTWAIT): try first, park on EAGAIN.  Pipes, ttys
+ * and other pollable fds are asked for readiness first (poll with a zero
+ * timeout) and only then read or written, in pieces a ready fd accepts
+ * without blocking.  Regular files and block devices are never pollable and
+ * pass straight through.  What an fd is gets learnt on first use and
+ * forgotten when it is closed, so descriptors the shim never saw created
+ * (inherited, from eventfd, passed over SCM_RIGHTS) work too.
+ */
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "hook.h"
+
+long hook__fail(int negative_errno)
+{
+    errno = -negative_errno;
+    return -1;
+}
+
+struct green__hub *hook__parkable(void)
+{
+    struct green *self = green__current();
+    if (!self)
+        return NULL;
+    struct green__hub *h = self->hub;
+    return h->live > 1 || h->runq_head ? h : NULL;
+}
+
+static enum green__fd_kind kind_of(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return GREEN__FD_UNKNOWN;
+    if (S_ISSOCK(st.st_mode))
+        return GREEN__FD_SOCKET;
+    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode))
+        return GREEN__FD_FILE;
+    return GREEN__FD_STREAM; /* fifo, tty, eventfd, timerfd, epoll... */
+}
+
+/* Fill in what we know of fd; 0, or -1 if the fd is not valid. */
+static int learn(struct green__fd_entry *e, int fd)
+{
+    int saved_errno = errno;
+    e->kind = kind_of(fd);
+    int flags = real()->fcntl(fd, F_GETFL);
+    errno = saved_errno;
+    if (e->kind == GREEN__FD_UNKNOWN || flags < 0) {
+        e->kind = GREEN__FD_UNKNOWN;
+        return -1;
+    }
+    e->user_nonblock = (flags & O_NONBLOCK) != 0;
+    return 0;
+}
+
+struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub)
+{
+    struct green__hub *h = hook__parkable();
+    if (!h)
+        return NULL;
+    struct green__fd_entry *e = green__fd_entry(h, fd);
+    if (!e || (e->kind == GREEN__FD_UNKNOWN && learn(e, fd) < 0))
+        return NULL;
+    if (e->kind == GREEN__FD_FILE || e->user_nonblock)
+        return NULL;
+    *hub = h;
+    return e;
+}
+
+void hook__fd_created(int fd)
+{
+    struct green__hub *h = green__hub;
+    if (h && fd >= 0)
+        green__fd_forget(h, fd);
+}
+
+static int ready_now(int fd, int events)
+{
+    struct pollfd p = {.fd = fd};
+    p.events = (events & GREEN_READ ? POLLIN : 0) |
+               (events & GREEN_WRITE ? POLLOUT : 0);
+    int saved_errno = errno;
+    int n = real()->poll(&p, 1, 0);
+    errno = saved_errno;
+    return n != 0; /* errors too: the real call will report them */
+}
+
+static int would_block(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+
+ssize_t hook__until_ready(struct green__hub *h, int fd,
+                          struct green__fd_entry *e, int events, int probe,
+                          hook__attempt_fn attempt, void *ctx)
+{
+    int64_t timeout = events & GREEN_READ ? e->rcvtimeo_ns : e->sndtimeo_ns;
+    for (;;) {
+        if (!probe || ready_now(fd, events)) {
+            ssize_t r = attempt(fd, ctx);
+            if (r >= 0 || !would_block())
+                return r;
+        }
+        int w = green__wait_fd(h, fd, events, timeout > 0 ? timeout : -1);
+        if (w == -ETIMEDOUT)
+            return hook__fail(-EAGAIN);
+        if (w < 0)
+            return hook__fail(w);
+    }
+}
+
+struct piece {
+    const char *buf;
+    size_t len;
+    int flags;
+};
+
+static ssize_t try_send(int fd, void *ctx)
+{
+    struct piece *p = ctx;
+    return real()->send(fd, p->buf, p->len, p->flags | MSG_DONTWAIT);
+}
+
+static ssize_t try_write(int fd, void *ctx)
+{
+    struct piece *p = ctx;
+    return real()->write(fd, p->buf, p->len);
+}
+
+ssize_t hook__write_all(struct green__hub *h, int fd,
+                        struct green__fd_entry *e, const void *buf,
+                        size_t len, int flags)
+{
+    int socket = e->kind == GREEN__FD_SOCKET;
+    size_t done = 0;
+    do {
+        struct piece p = {(const char *)buf + done, len - done, flags};
+        if (!socket && p.len > PIPE_BUF)
+            p.len = PIPE_BUF;
+        ssize_t n = hook__until_ready(h, fd, e, GREEN_WRITE, !socket,
+                                      socket ? try_send : try_write, &p);
+        if (n < 0)
+            return done ? (ssize_t)done : -1;
+        done += (size_t)n;
+    } while (done < len);
+    return (ssize_t)done;
+}
+
+int64_t hook__ns(long long sec, long long nsec)
+{
+    if (sec >= INT64_MAX / 1000000000LL)
+        return INT64_MAX;
+    return (int64_t)sec * 1000000000LL + nsec;
+}

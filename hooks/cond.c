@@ -1,0 +1,46 @@
+/*
+ * cond.c - pthread_cond_wait, timedwait, signal, broadcast.
+ *
+ * A green cond keeps its clock where glibc's pthread_cond_init puts it, so
+ * pthread_cond_init needs no hook.  Process-shared conds stay glibc's.
+ */
+#include "hook.h"
+
+#define GLIBC_WREFS_OFFSET 36
+#define GLIBC_COND_SHARED_BIT 1
+
+static int green_cond(pthread_cond_t *c)
+{
+    unsigned wrefs = *(unsigned *)((char *)c + GLIBC_WREFS_OFFSET);
+    return green__current() && !(wrefs & GLIBC_COND_SHARED_BIT);
+}
+
+HOOK int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
+{
+    if (!green_cond(c))
+        return real()->pthread_cond_wait(c, m);
+    return green_cond_wait((green_cond_t *)c, (green_mutex_t *)m);
+}
+
+HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                const struct timespec *deadline)
+{
+    if (!green_cond(c))
+        return real()->pthread_cond_timedwait(c, m, deadline);
+    return green_cond_timedwait((green_cond_t *)c, (green_mutex_t *)m,
+                                deadline);
+}
+
+HOOK int pthread_cond_signal(pthread_cond_t *c)
+{
+    if (!green_cond(c))
+        return real()->pthread_cond_signal(c);
+    return green_cond_signal((green_cond_t *)c);
+}
+
+HOOK int pthread_cond_broadcast(pthread_cond_t *c)
+{
+    if (!green_cond(c))
+        return real()->pthread_cond_broadcast(c);
+    return green_cond_broadcast((green_cond_t *)c);
+}

@@ -1,0 +1,147 @@
+/*
+ * fd.c - descriptor bookkeeping: creation, flags, timeouts, close.
+ *
+ * The hooks never change a descriptor's flags for longer than one call, so
+ * F_GETFL always shows what the program set and nothing is left behind on
+ * a shared tty or pipe.  What we track is a cache: the program's
+ * O_NONBLOCK, its SO_RCVTIMEO/SO_SNDTIMEO, and the fd's kind, refreshed
+ * when the program changes them and forgotten on close.
+ */
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+
+#include "hook.h"
+
+/* The entry for fd if there is a hub on this OS thread (no learning). */
+static struct green__fd_entry *entry_of(int fd)
+{
+    struct green__hub *h = green__hub;
+    return h && green__current() ? green__fd_entry(h, fd) : NULL;
+}
+
+HOOK int socket(int domain, int type, int protocol)
+{
+    int fd = real()->socket(domain, type, protocol);
+    hook__fd_created(fd);
+    return fd;
+}
+
+HOOK int socketpair(int domain, int type, int protocol, int sv[2])
+{
+    int r = real()->socketpair(domain, type, protocol, sv);
+    if (r == 0) {
+        hook__fd_created(sv[0]);
+        hook__fd_created(sv[1]);
+    }
+    return r;
+}
+
+HOOK int pipe2(int fds[2], int flags)
+{
+    int r = real()->pipe2(fds, flags);
+    if (r == 0) {
+        hook__fd_created(fds[0]);
+        hook__fd_created(fds[1]);
+    }
+    return r;
+}
+
+HOOK int pipe(int fds[2])
+{
+    return pipe2(fds, 0);
+}
+
+HOOK int dup(int fd)
+{
+    int r = real()->dup(fd);
+    hook__fd_created(r);
+    return r;
+}
+
+/* dup2 and dup3 close fd2 first: its waiters must wake with EBADF. */
+HOOK int dup3(int fd, int fd2, int flags)
+{
+    int r = real()->dup3(fd, fd2, flags);
+    hook__fd_created(r);
+    return r;
+}
+
+HOOK int dup2(int fd, int fd2)
+{
+    int r = real()->dup2(fd, fd2);
+    if (r >= 0 && fd != fd2)
+        hook__fd_created(r);
+    return r;
+}
+
+static void note_nonblock(int fd, int on)
+{
+    struct green__fd_entry *e = entry_of(fd);
+    if (e && e->kind != GREEN__FD_UNKNOWN)
+        e->user_nonblock = on != 0;
+}
+
+HOOK int fcntl(int fd, int cmd, ...)
+{
+    va_list ap;
+    va_start(ap, cmd);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    int r = real()->fcntl(fd, cmd, arg);
+    if (r >= 0 && cmd == F_SETFL)
+        note_nonblock(fd, (int)(long)arg & O_NONBLOCK);
+    if (r >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC))
+        hook__fd_created(r);
+    return r;
+}
+
+HOOK int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
+
+HOOK int ioctl(int fd, unsigned long request, ...)
+{
+    va_list ap;
+    va_start(ap, request);
+    void *arg = va_arg(ap, void *);
+    va_end(ap);
+    int r = real()->ioctl(fd, request, arg);
+    if (r == 0 && request == FIONBIO && arg)
+        note_nonblock(fd, *(int *)arg);
+    return r;
+}
+
+HOOK int setsockopt(int fd, int level, int name, const void *val,
+                    socklen_t len)
+{
+    int r = real()->setsockopt(fd, level, name, val, len);
+    struct green__fd_entry *e;
+    if (r < 0 || level != SOL_SOCKET || len < sizeof(struct timeval) ||
+        (name != SO_RCVTIMEO && name != SO_SNDTIMEO) || !(e = entry_of(fd)))
+        return r;
+    const struct timeval *tv = val;
+    int64_t ns = hook__ns(tv->tv_sec, (long long)tv->tv_usec * 1000);
+    if (name == SO_RCVTIMEO)
+        e->rcvtimeo_ns = ns;
+    else
+        e->sndtimeo_ns = ns;
+    return r;
+}
+
+HOOK int close(int fd)
+{
+    struct green__hub *h = green__hub;
+    if (h)
+        green__fd_forget(h, fd);
+    return real()->close(fd);
+}
+
+/* stdio closes its fd inside glibc, where close is not interposed. */
+HOOK int fclose(FILE *stream)
+{
+    struct green__hub *h = green__hub;
+    int fd = stream ? fileno(stream) : -1;
+    if (h && fd >= 0)
+        green__fd_forget(h, fd);
+    return real()->fclose(stream);
+}

@@ -1,0 +1,58 @@
+/*
+ * hook.h - what the interposed functions share.
+ *
+ * A hook decides "green or pass through", translates libc semantics into
+ * core calls and sets errno.  It passes through unless the caller is a green
+ * thread (not libev, not the hub, not a native helper thread, not before the
+ * constructor) and, for a call that would block, unless another green
+ * thread exists that could run meanwhile: a lone thread blocks in the
+ * kernel exactly as it would natively.
+ */
+#ifndef GREEN_HOOK_H
+#define GREEN_HOOK_H
+
+#include "internal.h"
+#include "shim.h"
+
+#define HOOK __attribute__((visibility("default")))
+
+static inline struct green__real_fns *real(void)
+{
+    return green__real_ready();
+}
+
+/* errno = -negative_errno; returns -1 (musl's __syscall_ret). */
+long hook__fail(int negative_errno);
+
+/* The hub if the caller is a green thread that may park, else NULL. */
+struct green__hub *hook__parkable(void);
+
+/* The entry of an fd whose blocking call should go green: the caller may
+ * park, the fd is pollable, and the program did not make it non-blocking.
+ * NULL: pass the call through. */
+struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub);
+
+/* A new fd was created: forget whatever a missed close left behind. */
+void hook__fd_created(int fd);
+
+/* One try of a call that must not block; returns like the libc call. */
+typedef ssize_t (*hook__attempt_fn)(int fd, void *ctx);
+
+/* Try, park until fd is ready for events, try again.  With probe set, ask
+ * the kernel for readiness before each try (for calls that cannot be made
+ * non-blocking per call, on fds whose flags we must not change).  A
+ * SO_RCVTIMEO/SO_SNDTIMEO timeout fails with EAGAIN, as natively. */
+ssize_t hook__until_ready(struct green__hub *h, int fd,
+                          struct green__fd_entry *e, int events, int probe,
+                          hook__attempt_fn attempt, void *ctx);
+
+/* Write all of buf as a blocking write would (sockets: send with flags;
+ * other fds: write in PIPE_BUF pieces, each after readiness). */
+ssize_t hook__write_all(struct green__hub *h, int fd,
+                        struct green__fd_entry *e, const void *buf,
+                        size_t len, int flags);
+
+/* Nanoseconds in a timespec/timeval-like pair, saturating. */
+int64_t hook__ns(long long sec, long long nsec);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * mutex.c - pthread_mutex_lock, trylock, timedlock, unlock.
+ *
+ * In a green thread the program's pthread_mutex_t holds a green mutex (the
+ * layouts agree on zero-initialised and glibc-initialised mutexes, see
+ * sched/mutex.c).  Process-shared and robust mutexes are shared with other
+ * processes' real threads and keep glibc's implementation.
+ */
+#include "hook.h"
+
+#define GLIBC_KIND_OFFSET 16
+#define GLIBC_ROBUST_BIT 16
+#define GLIBC_PSHARED_BIT 128
+
+static int green_mutex(pthread_mutex_t *m)
+{
+    int kind = *(int *)((char *)m + GLIBC_KIND_OFFSET);
+    return green__current() &&
+           !(kind & (GLIBC_ROBUST_BIT | GLIBC_PSHARED_BIT));
+}
+
+HOOK int pthread_mutex_lock(pthread_mutex_t *m)
+{
+    if (!green_mutex(m))
+        return real()->pthread_mutex_lock(m);
+    return green_mutex_lock((green_mutex_t *)m);
+}
+
+HOOK int pthread_mutex_trylock(pthread_mutex_t *m)
+{
+    if (!green_mutex(m))
+        return real()->pthread_mutex_trylock(m);
+    return green_mutex_trylock((green_mutex_t *)m);
+}
+
+HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
+                                 const struct timespec *deadline)
+{
+    if (!green_mutex(m))
+        return real()->pthread_mutex_timedlock(m, deadline);
+    return green_mutex_timedlock((green_mutex_t *)m, CLOCK_REALTIME,
+                                 deadline);
+}
+
+HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+    if (!green_mutex(m))
+        return real()->pthread_mutex_unlock(m);
+    return green_mutex_unlock((green_mutex_t *)m);
+}

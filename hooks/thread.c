@@ -1,0 +1,110 @@
+/*
+ * thread.c - pthread_create, join, detach, exit, self, equal.
+ *
+ * A green thread's pthread_t is its struct green's address; glibc never
+ * sees it, so every function taking a pthread_t that a program may call on
+ * one must be hooked here.  The adopted main thread keeps glibc's own
+ * pthread_t, the value it had before our constructor, so glibc functions
+ * called on it keep working.
+ */
+#include <stdlib.h>
+
+#include "hook.h"
+
+/* The green thread behind t, or NULL for a thread glibc runs. */
+static struct green *green_of(pthread_t t)
+{
+    struct green__hub *h = green__hub;
+    struct green *g = (struct green *)t;
+    if (!h || !t)
+        return NULL;
+    if (h->main_thread && t == real()->pthread_self())
+        return h->main_thread;
+    return g->magic == GREEN__MAGIC ? g : NULL;
+}
+
+/* Read the stack size and detach state the program asked for.  glibc's
+ * default stack (8 MiB from RLIMIT_STACK) means "no preference": the green
+ * default (GREENRUN_STACK_SIZE) applies then. */
+static void read_attr(const pthread_attr_t *attr, green_attr_t *out)
+{
+    pthread_attr_t defaults;
+    size_t size = 0, default_size = 0;
+    int state = PTHREAD_CREATE_JOINABLE;
+    if (!attr)
+        return;
+    pthread_attr_getstacksize(attr, &size);
+    pthread_attr_getdetachstate(attr, &state);
+    if (pthread_getattr_default_np(&defaults) == 0) {
+        pthread_attr_getstacksize(&defaults, &default_size);
+        pthread_attr_destroy(&defaults);
+    }
+    out->stack_size = size != default_size ? size : 0;
+    out->detached = state == PTHREAD_CREATE_DETACHED;
+}
+
+HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
+                        void *(*fn)(void *), void *arg)
+{
+    struct green *self = green__current();
+    if (!self)
+        return real()->pthread_create(t, attr, fn, arg);
+    green_attr_t ga = {0};
+    struct green *g;
+    read_attr(attr, &ga);
+    int r = -green__spawn(self->hub, &g, fn, arg, &ga);
+    if (r == 0)
+        *t = (pthread_t)g;
+    return r;
+}
+
+HOOK int pthread_join(pthread_t t, void **result)
+{
+    struct green *g = green_of(t);
+    if (!g)
+        return real()->pthread_join(t, result);
+    if (!green__current())
+        return EINVAL; /* a native thread cannot wait for a green one */
+    return green_join(g, result);
+}
+
+HOOK int pthread_detach(pthread_t t)
+{
+    struct green *g = green_of(t);
+    return g ? green_detach(g) : real()->pthread_detach(t);
+}
+
+/* main calling pthread_exit: the process lives on until the last other
+ * thread ends, then exits with status 0, as natively. */
+static void exit_main(struct green__hub *h)
+{
+    h->live--;
+    if (h->live > 0) {
+        h->all_done = h->main_thread;
+        green__park(h);
+    }
+    exit(0);
+}
+
+HOOK void pthread_exit(void *result)
+{
+    struct green *self = green__current();
+    if (!self)
+        real()->pthread_exit(result);
+    if (self == self->hub->main_thread)
+        exit_main(self->hub);
+    green__exit(self->hub, result);
+}
+
+HOOK pthread_t pthread_self(void)
+{
+    struct green *self = green__current();
+    if (!self || self == self->hub->main_thread)
+        return real()->pthread_self();
+    return (pthread_t)self;
+}
+
+HOOK int pthread_equal(pthread_t a, pthread_t b)
+{
+    return a == b;
+}

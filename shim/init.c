@@ -1,0 +1,32 @@
+/*
+ * init.c - the preload library's constructor.
+ *
+ * Before the program's main runs: resolve the real functions, read the
+ * settings, create this OS thread's hub and adopt the main thread as green
+ * thread 1, so that blocking calls in main yield like any other thread's.
+ * Creating the hub opens no descriptor (the libev loop comes on first
+ * wait), so a program that never blocks sees the process it would see
+ * natively; every child a program starts inherits LD_PRELOAD, and this must
+ * stay cheap.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+#include "shim.h"
+
+__attribute__((constructor)) static void greenrun_init(void)
+{
+    green__real_ready();
+    green__config_load();
+    struct green__hub *h = green__hub_create(green__config.stack_size);
+    if (!h) {
+        green__say("greenrun: cannot create the hub; running natively\n");
+        return;
+    }
+    h->main_thread = green__adopt(h, 1);
+    if (!h->main_thread) {
+        green__say("greenrun: cannot adopt the main thread; running "
+                   "natively\n");
+        green__hub_destroy(h);
+    }
+}

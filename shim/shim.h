@@ -1,0 +1,32 @@
+/* shim.h - process-level state of the preload library. */
+#ifndef GREEN_SHIM_H
+#define GREEN_SHIM_H
+
+#include <stddef.h>
+
+/* Set once green__real is filled. */
+extern int green__real_resolved;
+void green__real_resolve(void);
+
+/* The table of real functions, resolved on first use. */
+static inline struct green__real_fns *green__real_ready(void)
+{
+    if (__builtin_expect(
+            !__atomic_load_n(&green__real_resolved, __ATOMIC_ACQUIRE), 0))
+        green__real_resolve();
+    return &green__real;
+}
+
+/* GREENRUN_* settings, read and checked once by the constructor. */
+struct green__config {
+    size_t stack_size;
+    const char *stats; /* NULL: off; "1": stderr; else a path */
+    unsigned monitor_ms; /* 0: off */
+    int debug;
+};
+extern struct green__config green__config;
+
+/* Read the environment; on a bad value print one line and exit(2). */
+void green__config_load(void);
+
+#endif
