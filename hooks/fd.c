@@ -128,9 +128,29 @@ HOOK int setsockopt(int fd, int level, int name, const void *val,
     return r;
 }
 
+/* Threads waiting on fd whose wait the kernel has already answered (a
+ * shutdown, data that arrived) finish their call before the close, as they
+ * would have natively; the rest wake with EBADF. */
+static void let_ready_waiters_finish(struct green__hub *h, int fd)
+{
+    struct green__fd_entry *e = green__fd_entry(h, fd);
+    struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
+    struct green *g;
+    int saved_errno = errno;
+    if (!e || !e->waiters.head || real()->poll(&p, 1, 0) <= 0) {
+        errno = saved_errno;
+        return;
+    }
+    while ((g = e->waiters.head))
+        green__wake(g, GREEN_READ | GREEN_WRITE);
+    green_yield();
+}
+
 HOOK int close(int fd)
 {
     struct green__hub *h = green__hub;
+    if (h && green__current())
+        let_ready_waiters_finish(h, fd);
     if (h)
         green__fd_forget(h, fd);
     return real()->close(fd);
