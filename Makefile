@@ -41,7 +41,7 @@ BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 FIXTURE_SRCS = $(wildcard tests/fixtures/*.c)
 FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%)
 
-DEB_PACKAGES = libev-dev bats
+DEB_PACKAGES = libev-dev bats curl binutils
 
 .PHONY: all deps test test-unit test-bats bench sanitize valgrind demo \
         install clean lint

@@ -67,7 +67,11 @@ struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub)
     struct green__fd_entry *e = green__fd_entry(h, fd);
     if (!e || (e->kind == GREEN__FD_UNKNOWN && learn(e, fd) < 0))
         return NULL;
-    if (e->kind == GREEN__FD_FILE || e->user_nonblock)
+    if (e->kind == GREEN__FD_FILE) {
+        h->stats.file_calls++;
+        return NULL;
+    }
+    if (e->user_nonblock)
         return NULL;
     *hub = h;
     return e;

@@ -66,6 +66,7 @@ int green__wait_fd(struct green__hub *h, int fd, int events,
     struct green__fd_entry *e = green__fd_entry(h, fd);
     if (!e)
         return fd < 0 ? -EBADF : -ENOMEM;
+    h->stats.fd_waits++;
     ev_io_set(&self->io, fd, events & (EV_READ | EV_WRITE));
     ev_io_start(green__loop(h), &self->io);
     green__queue_push(&e->waiters, self);
@@ -104,6 +105,7 @@ int green__wait_many(struct green__hub *h, const struct green__watch *w,
     struct many_watcher *ws = n ? calloc(n, sizeof *ws) : NULL;
     if (n && !ws)
         return -ENOMEM;
+    h->stats.fd_waits++;
     for (size_t i = 0; i < n; i++) {
         ws[i].owner = self;
         ev_io_init(&ws[i].io, on_many_io, w[i].fd,

@@ -71,6 +71,9 @@ int green__spawn(struct green__hub *h, struct green **out,
         return r;
     (*out)->id = h->next_id++;
     h->live++;
+    h->stats.spawned++;
+    if (h->live > h->stats.peak_live)
+        h->stats.peak_live = h->live;
     green__runq_push(h, *out);
     return 0;
 }
@@ -171,8 +174,6 @@ GREEN_EXPORT int green_join(green_t *thread, void **result)
 GREEN_EXPORT int green_timedjoin(green_t *thread, void **result,
                                  int64_t timeout_ns)
 {
-    if (timeout_ns < 0)
-        return EINVAL;
     return join(thread, result, timeout_ns);
 }
 

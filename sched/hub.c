@@ -65,6 +65,7 @@ static void switch_to(struct green__hub *h, struct green *next)
     if (self == next)
         return;
     self->saved_errno = errno;
+    h->stats.switches++;
     h->previous = self;
     h->current = next;
     green__asan_leave(self, next);
@@ -90,6 +91,7 @@ void green__schedule(struct green__hub *h)
 int green__park(struct green__hub *h)
 {
     struct green *self = h->current;
+    h->stats.parks++;
     self->state = GREEN__PARKED;
     green__schedule(h);
     return self->wake_result;

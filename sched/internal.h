@@ -190,8 +190,21 @@ struct green__fd_entry {
     int64_t sndtimeo_ns;          /* SO_SNDTIMEO; 0: none */
 };
 
+/* Counters for GREENRUN_STATS: per hub and plain increments, so they cost
+ * nothing measurable on the hot path. */
+struct green__stats {
+    uint64_t spawned;
+    uint64_t peak_live;
+    uint64_t switches;
+    uint64_t parks;
+    uint64_t fd_waits;
+    uint64_t timed_waits;
+    uint64_t file_calls; /* passed through on regular files: may block */
+};
+
 struct green__hub {
     struct green *current;
+    struct green__stats stats;
     struct green *hub_thread; /* runs the libev loop on its own stack */
     struct green *previous;   /* the context switched from, for ASan */
     struct ev_loop *loop;

@@ -18,6 +18,7 @@ void green__arm_timeout(struct green *g, int64_t ns)
     struct ev_loop *loop = green__loop(g->hub);
     if (ns < 0)
         return;
+    g->hub->stats.timed_waits++;
     ev_now_update(loop);
     ev_timer_set(&g->timer, (double)ns / NSEC_PER_SEC, 0.);
     ev_timer_start(loop, &g->timer);
@@ -54,6 +55,7 @@ int green__arm_deadline(struct green *g, clockid_t clock,
         green__arm_timeout(g, left);
         return 0;
     }
+    g->hub->stats.timed_waits++;
     ev_periodic_set(&g->periodic,
                     (double)deadline->tv_sec +
                         (double)deadline->tv_nsec / NSEC_PER_SEC,

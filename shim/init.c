@@ -28,5 +28,9 @@ __attribute__((constructor)) static void greenrun_init(void)
         green__say("greenrun: cannot adopt the main thread; running "
                    "natively\n");
         green__hub_destroy(h);
+        return;
     }
+    h->stats.spawned = h->stats.peak_live = 1;
+    if (green__config.stats)
+        atexit(green__stats_report);
 }

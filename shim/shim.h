@@ -29,4 +29,7 @@ extern struct green__config green__config;
 /* Read the environment; on a bad value print one line and exit(2). */
 void green__config_load(void);
 
+/* Print the GREENRUN_STATS report (registered with atexit). */
+void green__stats_report(void);
+
 #endif
