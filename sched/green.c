@@ -44,6 +44,7 @@ int green__create(struct green__hub *h, struct green **out,
     int r = green__stack_alloc(h, usable + header_size(), &stack);
     if (r < 0)
         return r;
+    green__asan_fresh_stack(&stack);
     size_t offset = (colour++ % COLOUR_SLOTS) * COLOUR_STEP;
     char *top = stack.hi - offset - (sizeof(struct green) + 63) / 64 * 64;
     struct green *g = (struct green *)top;

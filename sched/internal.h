@@ -352,6 +352,12 @@ void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom,
 void __sanitizer_finish_switch_fiber(void *fake_stack_save,
                                      const void **bottom_old,
                                      size_t *size_old);
+void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
+/* A reused stack still carries the redzones of its last thread's frames. */
+static inline void green__asan_fresh_stack(const struct green__stack *s)
+{
+    __asan_unpoison_memory_region(s->lo, (size_t)(s->hi - s->lo));
+}
 static inline void green__asan_leave(struct green *from, struct green *to)
 {
     /* An ending thread passes NULL: its fake stack can go. */
@@ -372,6 +378,10 @@ static inline void green__asan_arrive(struct green *self,
     }
 }
 #else
+static inline void green__asan_fresh_stack(const struct green__stack *s)
+{
+    (void)s;
+}
 static inline void green__asan_leave(struct green *from, struct green *to)
 {
     (void)from;
