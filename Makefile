@@ -124,8 +124,10 @@ lint:
 	    tests/unit/*.c tests/unit/*.h bench/*.c
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/greenrun \
+	    $(DESTDIR)$(PREFIX)/include $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 scripts/greenrun $(DESTDIR)$(PREFIX)/bin/
+	install -m 755 $(B)/libgreenrun.so $(DESTDIR)$(PREFIX)/lib/greenrun/
 	install -m 644 include/green.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(B)/libgreen.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libgreen.so $(DESTDIR)$(PREFIX)/lib/libgreen.so.0

@@ -109,6 +109,7 @@ struct green__real_fns {
     int (*pthread_cond_signal)(pthread_cond_t *c);
     int (*pthread_cond_broadcast)(pthread_cond_t *c);
     ssize_t (*sendfile)(int out, int in, off_t *offset, size_t count);
+    void (*_exit)(int status) __attribute__((noreturn));
 };
 extern struct green__real_fns green__real;
 

@@ -7,10 +7,9 @@
  * An empty value counts as unset.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -25,10 +24,13 @@ struct green__config green__config = {.stack_size = DEFAULT_STACK_SIZE};
 
 static void reject(const char *name, const char *value, const char *accepted)
 {
-    char line[512];
-    snprintf(line, sizeof line, "greenrun: %s=%s is not valid: expected %s\n",
-             name, value, accepted);
-    green__say(line);
+    green__say("greenrun: ");
+    green__say(name);
+    green__say("=");
+    green__say(value);
+    green__say(" is not valid: expected ");
+    green__say(accepted);
+    green__say("\n");
     _exit(2);
 }
 
@@ -52,8 +54,12 @@ static unsigned long long parse_size(const char *text)
     const char *unit = *end ? strchr(units, *end) : NULL;
     if (*end && (!unit || end[1]))
         return 0;
-    if (unit)
-        n <<= 10 * (1 + (unit - units) / 2);
+    if (unit) {
+        int shift = 10 * (1 + (int)(unit - units) / 2);
+        if (n > (~0ULL >> shift))
+            return 0; /* would overflow: certainly too large */
+        n <<= shift;
+    }
     return n;
 }
 
@@ -94,19 +100,32 @@ static void load_debug(void)
     green__config.debug = v[0] == '1';
 }
 
+/* May we append to path, or create it?  Checked without creating it: every
+ * child process inherits the setting, and most never report. */
+static int writable_path(const char *path)
+{
+    char dir[4096];
+    struct stat st;
+    if (stat(path, &st) == 0)
+        return !S_ISDIR(st.st_mode) && access(path, W_OK) == 0;
+    if (errno != ENOENT || strlen(path) >= sizeof dir)
+        return 0;
+    strcpy(dir, path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return access(".", W_OK) == 0;
+    slash[slash == dir] = '\0'; /* keep "/" for a file in the root */
+    return access(dir, W_OK) == 0;
+}
+
 static void load_stats(void)
 {
     const char *v = setting("GREENRUN_STATS");
     if (!v || !strcmp(v, "0"))
         return;
-    /* A path must name a file we can create or append to. */
-    if (strcmp(v, "1")) {
-        int fd = open(v, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd < 0)
-            reject("GREENRUN_STATS", v,
-                   "0, 1 (stderr) or the path of a file to write");
-        green__real_ready()->close(fd);
-    }
+    if (strcmp(v, "1") && !writable_path(v))
+        reject("GREENRUN_STATS", v,
+               "0, 1 (stderr) or the path of a file to write");
     green__config.stats = v;
 }
 

@@ -32,5 +32,5 @@ __attribute__((constructor)) static void greenrun_init(void)
     }
     h->stats.spawned = h->stats.peak_live = 1;
     if (green__config.stats)
-        atexit(green__stats_report);
+        atexit(green__stats_report_once);
 }

@@ -88,5 +88,6 @@ void green__real_resolve(void)
     RESOLVE(pthread_cond_signal);
     RESOLVE(pthread_cond_broadcast);
     RESOLVE(sendfile);
+    RESOLVE(_exit);
     __atomic_store_n(&green__real_resolved, 1, __ATOMIC_RELEASE);
 }

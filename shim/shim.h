@@ -29,7 +29,8 @@ extern struct green__config green__config;
 /* Read the environment; on a bad value print one line and exit(2). */
 void green__config_load(void);
 
-/* Print the GREENRUN_STATS report (registered with atexit). */
-void green__stats_report(void);
+/* Print the GREENRUN_STATS report if asked for and not yet printed: at
+ * exit (atexit), or at _exit (hooks/process.c). */
+void green__stats_report_once(void);
 
 #endif

@@ -34,11 +34,12 @@ static void emit(const char *text)
     green__real.close(fd);
 }
 
-void green__stats_report(void)
+void green__stats_report_once(void)
 {
+    static int reported;
     struct green__hub *h = green__hub;
     char text[640];
-    if (!h)
+    if (!h || !green__config.stats || reported++)
         return;
     const struct green__stats *s = &h->stats;
     snprintf(text, sizeof text,
