@@ -70,6 +70,7 @@ int green__spawn(struct green__hub *h, struct green **out,
     int r = green__create(h, out, fn, arg, attr);
     if (r < 0)
         return r;
+    green__all_add(h, *out);
     (*out)->id = h->next_id++;
     h->live++;
     h->stats.spawned++;
@@ -89,9 +90,13 @@ void green__start(void)
     green__exit(h, self->fn(self->arg));
 }
 
+void (*green__thread_exit_hook)(struct green *g);
+
 void green__exit(struct green__hub *h, void *result)
 {
     struct green *self = h->current;
+    if (green__thread_exit_hook)
+        green__thread_exit_hook(self);
     self->result = result;
     self->state = GREEN__DONE;
     h->live--;
@@ -115,6 +120,8 @@ void green__release(struct green__hub *h, struct green *g)
     struct green__stack stack = g->stack;
     green__assert(g->state != GREEN__PARKED);
     g->magic = 0;
+    green__specific_free(g);
+    green__all_remove(h, g);
     if (!stack.map) {
         free(g); /* adopted: its stack is not ours */
         return;

@@ -199,6 +199,7 @@ struct green *green__adopt(struct green__hub *h, int counted)
     green__init_watchers(g);
     if (counted)
         h->live++;
+    green__all_add(h, g);
     h->current = g;
     return g;
 }
@@ -207,6 +208,7 @@ void green__unadopt(struct green__hub *h, struct green *g)
 {
     green__assert(h->current == g);
     h->current = NULL;
+    green__all_remove(h, g);
     free(g);
 }
 

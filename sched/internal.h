@@ -110,6 +110,19 @@ struct green__real_fns {
     int (*pthread_cond_broadcast)(pthread_cond_t *c);
     ssize_t (*sendfile)(int out, int in, off_t *offset, size_t count);
     void (*_exit)(int status) __attribute__((noreturn));
+    int (*pthread_key_create)(pthread_key_t *key, void (*fn)(void *));
+    int (*pthread_key_delete)(pthread_key_t key);
+    void *(*pthread_getspecific)(pthread_key_t key);
+    int (*pthread_setspecific)(pthread_key_t key, const void *value);
+    int (*sem_init)(void *sem, int pshared, unsigned value);
+    int (*sem_destroy)(void *sem);
+    int (*sem_wait)(void *sem);
+    int (*sem_trywait)(void *sem);
+    int (*sem_timedwait)(void *sem, const struct timespec *deadline);
+    int (*sem_clockwait)(void *sem, clockid_t clock,
+                         const struct timespec *deadline);
+    int (*sem_post)(void *sem);
+    int (*sem_getvalue)(void *sem, int *value);
 };
 extern struct green__real_fns green__real;
 
@@ -158,6 +171,8 @@ struct green {
     ev_periodic periodic;
     struct green__stack stack;
     size_t usable_size; /* what the thread asked for, for messages */
+    void ***specific;   /* pthread_key values (preload): see specific.c */
+    struct green *all_prev, *all_next; /* every thread of the hub */
     void *asan_fake_stack;
     char name[16];
 };
@@ -220,6 +235,7 @@ struct green__hub {
     void *first_result;
     struct green__queue zombies; /* ended, not yet joined */
     struct green *main_thread;   /* the adopted main thread (preload) */
+    struct green *all;           /* every thread not yet released */
     struct green__queue once_waiters;
     size_t default_stack;
     struct green__stack pool[GREEN__STACK_POOL_MAX];
@@ -249,6 +265,10 @@ struct green *green__adopt(struct green__hub *h, int counted);
 void green__unadopt(struct green__hub *h, struct green *g);
 
 void green__runq_push(struct green__hub *h, struct green *g);
+
+/* The hub's list of every thread not yet released (queue.c). */
+void green__all_add(struct green__hub *h, struct green *g);
+void green__all_remove(struct green__hub *h, struct green *g);
 
 /* Prepare the watchers every green thread carries for its waits. */
 void green__init_watchers(struct green *g);
@@ -297,10 +317,23 @@ int green__spawn(struct green__hub *h, struct green **out,
                  void *(*fn)(void *), void *arg, const green_attr_t *attr);
 void green__exit(struct green__hub *h, void *result)
     __attribute__((noreturn));
+/* Called on an ending thread's own stack before it is marked done (the
+ * preload library runs pthread_key destructors there).  NULL: none. */
+extern void (*green__thread_exit_hook)(struct green *g);
 /* Free an ended thread's stack (and struct, which lives on it). */
 void green__release(struct green__hub *h, struct green *g);
 /* Release an ended detached thread once nobody runs on its stack. */
 void green__reap(struct green__hub *h);
+
+/* ---- Thread-specific values (specific.c) --------------------------------- */
+
+#define GREEN__KEYS_MAX 1024
+void *green__specific_get(const struct green *g, unsigned key);
+/* 0 or -ENOMEM. */
+int green__specific_set(struct green *g, unsigned key, void *value);
+/* Drop key's value in every thread of the hub (the key was deleted). */
+void green__specific_forget(struct green__hub *h, unsigned key);
+void green__specific_free(struct green *g);
 
 /* ---- Descriptors -------------------------------------------------------- */
 
@@ -336,6 +369,10 @@ struct green *green__mutex_owner(green_mutex_t *m);
  * locked, returning the depth that green__mutex_reacquire restores. */
 unsigned green__mutex_release(green_mutex_t *m);
 void green__mutex_reacquire(green_mutex_t *m, unsigned depth);
+
+/* Whether a sem_t was initialised by green_sem_init (not glibc's, nor a
+ * named semaphore from sem_open). */
+int green__sem_is_green(const green_sem_t *s);
 
 /* ---- Sanitizer annotations for stack switches ---------------------------- */
 

@@ -3,17 +3,21 @@
  *
  * Post hands its unit straight to the longest waiter when there is one
  * (the value stays at zero), so a thread that arrives later cannot take it
- * first.  Layout: the value and the waiter queue in glibc's 32-byte sem_t.
+ * first.  Layout: the value and the waiter queue in glibc's 32-byte sem_t,
+ * and a mark in its last word, which glibc leaves zero, so the preload
+ * hooks can tell a green semaphore from a process-shared or named one.
  */
 #include <limits.h>
 
 #include "internal.h"
 
+#define SEM_MARK 0x6d65736e65657267ULL
+
 struct sem {
     unsigned value;
     int reserved0;
     struct green__queue waiters;
-    int64_t reserved1;
+    uint64_t mark;
 };
 
 _Static_assert(sizeof(struct sem) == sizeof(green_sem_t),
@@ -30,12 +34,21 @@ GREEN_EXPORT int green_sem_init(green_sem_t *s, unsigned value)
         return EINVAL;
     *s = (green_sem_t){{0}};
     as_sem(s)->value = value;
+    as_sem(s)->mark = SEM_MARK;
     return 0;
+}
+
+int green__sem_is_green(const green_sem_t *s)
+{
+    return ((const struct sem *)s)->mark == SEM_MARK;
 }
 
 GREEN_EXPORT int green_sem_destroy(green_sem_t *s)
 {
-    return as_sem(s)->waiters.head ? EBUSY : 0;
+    if (as_sem(s)->waiters.head)
+        return EBUSY;
+    as_sem(s)->mark = 0;
+    return 0;
 }
 
 static int wait(green_sem_t *s, clockid_t clock,

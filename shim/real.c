@@ -89,5 +89,17 @@ void green__real_resolve(void)
     RESOLVE(pthread_cond_broadcast);
     RESOLVE(sendfile);
     RESOLVE(_exit);
+    RESOLVE(pthread_key_create);
+    RESOLVE(pthread_key_delete);
+    RESOLVE(pthread_getspecific);
+    RESOLVE(pthread_setspecific);
+    RESOLVE(sem_init);
+    RESOLVE(sem_destroy);
+    RESOLVE(sem_wait);
+    RESOLVE(sem_trywait);
+    RESOLVE(sem_timedwait);
+    RESOLVE(sem_clockwait);
+    RESOLVE(sem_post);
+    RESOLVE(sem_getvalue);
     __atomic_store_n(&green__real_resolved, 1, __ATOMIC_RELEASE);
 }

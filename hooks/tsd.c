@@ -1,0 +1,76 @@
+/*
+ * tsd.c - thread-specific data: pthread_key_create, key_delete,
+ * getspecific, setspecific.
+ *
+ * glibc keeps values per OS thread, and all green threads share one, so the
+ * values of green threads live with them (sched/specific.c).  Keys come
+ * from glibc, so native threads keep using its values; the destructor of
+ * each key is remembered here and run when a green thread ends, for up to
+ * PTHREAD_DESTRUCTOR_ITERATIONS rounds while destructors keep setting
+ * values, as POSIX describes.
+ */
+#include <limits.h>
+
+#include "hook.h"
+
+static void (*destructors[GREEN__KEYS_MAX])(void *);
+
+/* One round over the keys; nonzero if a destructor ran. */
+static int destroy_round(struct green *g)
+{
+    int called = 0;
+    for (unsigned k = 0; k < GREEN__KEYS_MAX; k++) {
+        void *value = green__specific_get(g, k);
+        if (!value || !destructors[k])
+            continue;
+        green__specific_set(g, k, NULL);
+        destructors[k](value);
+        called = 1;
+    }
+    return called;
+}
+
+static void run_destructors(struct green *g)
+{
+    for (int round = 0; round < PTHREAD_DESTRUCTOR_ITERATIONS; round++)
+        if (!g->specific || !destroy_round(g))
+            break;
+}
+
+HOOK int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
+{
+    int r = real()->pthread_key_create(key, destructor);
+    if (r == 0 && *key < GREEN__KEYS_MAX) {
+        destructors[*key] = destructor;
+        green__thread_exit_hook = run_destructors;
+    }
+    return r;
+}
+
+/* A key number may be handed out again: its old values must not show. */
+HOOK int pthread_key_delete(pthread_key_t key)
+{
+    int r = real()->pthread_key_delete(key);
+    if (r == 0 && key < GREEN__KEYS_MAX) {
+        destructors[key] = NULL;
+        if (green__hub)
+            green__specific_forget(green__hub, key);
+    }
+    return r;
+}
+
+HOOK void *pthread_getspecific(pthread_key_t key)
+{
+    struct green *self = green__current();
+    if (!self)
+        return real()->pthread_getspecific(key);
+    return green__specific_get(self, key);
+}
+
+HOOK int pthread_setspecific(pthread_key_t key, const void *value)
+{
+    struct green *self = green__current();
+    if (!self)
+        return real()->pthread_setspecific(key, value);
+    return -green__specific_set(self, key, (void *)value);
+}
