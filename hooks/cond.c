@@ -44,3 +44,13 @@ HOOK int pthread_cond_broadcast(pthread_cond_t *c)
         return real()->pthread_cond_broadcast(c);
     return green_cond_broadcast((green_cond_t *)c);
 }
+
+HOOK int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
+                                clockid_t clock,
+                                const struct timespec *deadline)
+{
+    if (!green_cond(c))
+        return real()->pthread_cond_clockwait(c, m, clock, deadline);
+    return green_cond_clockwait((green_cond_t *)c, (green_mutex_t *)m,
+                                clock, deadline);
+}

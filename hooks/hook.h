@@ -52,6 +52,9 @@ ssize_t hook__write_all(struct green__hub *h, int fd,
                         struct green__fd_entry *e, const void *buf,
                         size_t len, int flags);
 
+/* The green thread behind a pthread_t, or NULL for one glibc runs. */
+struct green *hook__green_of(pthread_t t);
+
 /* Nanoseconds in a timespec/timeval-like pair, saturating. */
 int64_t hook__ns(long long sec, long long nsec);
 

@@ -48,3 +48,11 @@ HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
         return real()->pthread_mutex_unlock(m);
     return green_mutex_unlock((green_mutex_t *)m);
 }
+
+HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
+                                 const struct timespec *deadline)
+{
+    if (!green_mutex(m))
+        return real()->pthread_mutex_clocklock(m, clock, deadline);
+    return green_mutex_timedlock((green_mutex_t *)m, clock, deadline);
+}

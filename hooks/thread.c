@@ -11,8 +11,7 @@
 
 #include "hook.h"
 
-/* The green thread behind t, or NULL for a thread glibc runs. */
-static struct green *green_of(pthread_t t)
+struct green *hook__green_of(pthread_t t)
 {
     struct green__hub *h = green__hub;
     struct green *g = (struct green *)t;
@@ -60,7 +59,7 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
 
 HOOK int pthread_join(pthread_t t, void **result)
 {
-    struct green *g = green_of(t);
+    struct green *g = hook__green_of(t);
     if (!g)
         return real()->pthread_join(t, result);
     if (!green__current())
@@ -70,7 +69,7 @@ HOOK int pthread_join(pthread_t t, void **result)
 
 HOOK int pthread_detach(pthread_t t)
 {
-    struct green *g = green_of(t);
+    struct green *g = hook__green_of(t);
     return g ? green_detach(g) : real()->pthread_detach(t);
 }
 
@@ -107,4 +106,51 @@ HOOK pthread_t pthread_self(void)
 HOOK int pthread_equal(pthread_t a, pthread_t b)
 {
     return a == b;
+}
+
+/* Join with a deadline; ETIMEDOUT, or EBUSY at once for tryjoin. */
+static int join_until(struct green *g, void **result, clockid_t clock,
+                      const struct timespec *deadline)
+{
+    struct timespec now;
+    if (!green__current())
+        return EINVAL;
+    if (!deadline)
+        return g->state == GREEN__DONE ? green_join(g, result) : EBUSY;
+    if (green__check_deadline(clock, deadline) < 0)
+        return EINVAL;
+    clock_gettime(clock, &now);
+    int64_t left = hook__ns(deadline->tv_sec, deadline->tv_nsec) -
+                   hook__ns(now.tv_sec, now.tv_nsec);
+    return green_timedjoin(g, result, left > 0 ? left : 0);
+}
+
+HOOK int pthread_tryjoin_np(pthread_t t, void **result)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_tryjoin_np(t, result);
+    return join_until(g, result, CLOCK_REALTIME, NULL);
+}
+
+HOOK int pthread_timedjoin_np(pthread_t t, void **result,
+                              const struct timespec *deadline)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_timedjoin_np(t, result, deadline);
+    if (!deadline)
+        return pthread_join(t, result);
+    return join_until(g, result, CLOCK_REALTIME, deadline);
+}
+
+HOOK int pthread_clockjoin_np(pthread_t t, void **result, clockid_t clock,
+                              const struct timespec *deadline)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_clockjoin_np(t, result, clock, deadline);
+    if (!deadline)
+        return pthread_join(t, result);
+    return join_until(g, result, clock, deadline);
 }

@@ -123,6 +123,51 @@ struct green__real_fns {
                          const struct timespec *deadline);
     int (*sem_post)(void *sem);
     int (*sem_getvalue)(void *sem, int *value);
+    int (*pthread_mutex_clocklock)(pthread_mutex_t *m, clockid_t clock,
+                                   const struct timespec *deadline);
+    int (*pthread_cond_clockwait)(pthread_cond_t *c, pthread_mutex_t *m,
+                                  clockid_t clock,
+                                  const struct timespec *deadline);
+    int (*pthread_rwlock_rdlock)(pthread_rwlock_t *rw);
+    int (*pthread_rwlock_wrlock)(pthread_rwlock_t *rw);
+    int (*pthread_rwlock_tryrdlock)(pthread_rwlock_t *rw);
+    int (*pthread_rwlock_trywrlock)(pthread_rwlock_t *rw);
+    int (*pthread_rwlock_timedrdlock)(pthread_rwlock_t *rw,
+                                      const struct timespec *deadline);
+    int (*pthread_rwlock_timedwrlock)(pthread_rwlock_t *rw,
+                                      const struct timespec *deadline);
+    int (*pthread_rwlock_clockrdlock)(pthread_rwlock_t *rw, clockid_t clock,
+                                      const struct timespec *deadline);
+    int (*pthread_rwlock_clockwrlock)(pthread_rwlock_t *rw, clockid_t clock,
+                                      const struct timespec *deadline);
+    int (*pthread_rwlock_unlock)(pthread_rwlock_t *rw);
+    int (*pthread_once)(pthread_once_t *once, void (*fn)(void));
+    int (*pthread_spin_lock)(pthread_spinlock_t *s);
+    int (*pthread_spin_trylock)(pthread_spinlock_t *s);
+    int (*pthread_barrier_init)(pthread_barrier_t *b,
+                                const pthread_barrierattr_t *attr,
+                                unsigned count);
+    int (*pthread_barrier_wait)(pthread_barrier_t *b);
+    int (*pthread_barrier_destroy)(pthread_barrier_t *b);
+    int (*pthread_tryjoin_np)(pthread_t t, void **result);
+    int (*pthread_timedjoin_np)(pthread_t t, void **result,
+                                const struct timespec *deadline);
+    int (*pthread_clockjoin_np)(pthread_t t, void **result, clockid_t clock,
+                                const struct timespec *deadline);
+    int (*pthread_kill)(pthread_t t, int sig);
+    int (*pthread_setname_np)(pthread_t t, const char *name);
+    int (*pthread_getname_np)(pthread_t t, char *buf, size_t len);
+    int (*pthread_getattr_np)(pthread_t t, pthread_attr_t *attr);
+    int (*pthread_getschedparam)(pthread_t t, int *policy,
+                                 struct sched_param *param);
+    int (*pthread_setschedparam)(pthread_t t, int policy,
+                                 const struct sched_param *param);
+    int (*pthread_setschedprio)(pthread_t t, int prio);
+    int (*pthread_setaffinity_np)(pthread_t t, size_t size,
+                                  const cpu_set_t *set);
+    int (*pthread_getaffinity_np)(pthread_t t, size_t size, cpu_set_t *set);
+    int (*pthread_getcpuclockid)(pthread_t t, clockid_t *clock);
+    int (*sched_yield)(void);
 };
 extern struct green__real_fns green__real;
 
@@ -369,6 +414,13 @@ struct green *green__mutex_owner(green_mutex_t *m);
  * locked, returning the depth that green__mutex_reacquire restores. */
 unsigned green__mutex_release(green_mutex_t *m);
 void green__mutex_reacquire(green_mutex_t *m, unsigned depth);
+
+/* Barriers for pthread_barrier_* (barrier.c); results as documented
+ * there. */
+int green__barrier_init(void *b, unsigned count);
+int green__barrier_is_green(const void *b);
+int green__barrier_destroy(void *b);
+int green__barrier_wait(void *b);
 
 /* Whether a sem_t was initialised by green_sem_init (not glibc's, nor a
  * named semaphore from sem_open). */

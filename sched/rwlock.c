@@ -6,21 +6,40 @@
  * read lock it already holds without deadlocking.  Waiters queue only while
  * a writer holds the lock (or, for writers, while anyone does).  A release
  * grants in FIFO order: every queued reader at once, or the first writer.
+ *
+ * A lock set up by glibc as PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP
+ * (the flags word at offset 48, where glibc keeps it) prefers writers
+ * instead: readers queue behind a waiting writer, and a release serves
+ * the first queued writer before any reader.
  */
 #include "internal.h"
 
 #define WANTS_WRITE 1
+
+#define PREFER_WRITER 2 /* glibc's PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP */
 
 struct rwlock {
     unsigned readers;
     int reserved0;
     struct green *writer;
     struct green__queue waiters;
-    int64_t reserved1[3];
+    int64_t reserved1[2];
+    unsigned flags;
+    int reserved2;
 };
 
 _Static_assert(sizeof(struct rwlock) == sizeof(green_rwlock_t),
                "struct rwlock must fill green_rwlock_t exactly");
+_Static_assert(offsetof(struct rwlock, flags) == 48,
+               "the flags sit where glibc's pthread_rwlock_init puts them");
+
+static struct green *first_writer(const struct rwlock *l)
+{
+    for (struct green *g = l->waiters.head; g; g = g->q_next)
+        if (g->wait_flags & WANTS_WRITE)
+            return g;
+    return NULL;
+}
 
 static struct rwlock *as_rwlock(green_rwlock_t *rw)
 {
@@ -44,6 +63,8 @@ static int try_lock(struct rwlock *l, struct green *self, int write)
     if (l->writer == self)
         return EDEADLK;
     if (l->writer || (write && l->readers))
+        return EBUSY;
+    if (!write && l->flags == PREFER_WRITER && first_writer(l))
         return EBUSY;
     if (write)
         l->writer = self;
@@ -75,7 +96,14 @@ static void grant(struct rwlock *l)
     struct green *g = l->waiters.head, *next;
     if (l->writer)
         return;
-    for (; g; g = next) {
+    if (l->flags == PREFER_WRITER && (g = first_writer(l))) {
+        if (l->readers == 0) {
+            l->writer = g;
+            green__wake(g, 0);
+        }
+        return;
+    }
+    for (g = l->waiters.head; g; g = next) {
         next = g->q_next;
         if (!(g->wait_flags & WANTS_WRITE)) {
             l->readers++;

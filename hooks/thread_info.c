@@ -1,0 +1,138 @@
+/*
+ * thread_info.c - the pthread calls that take a pthread_t to inspect or
+ * adjust a thread: names, attributes, scheduling, affinity, CPU clock,
+ * signals, yield.
+ *
+ * glibc would read its struct pthread at a green thread's address and
+ * crash, so each is answered here for green threads.  All green threads
+ * share one OS thread, so what the kernel keeps per thread (scheduling
+ * policy, affinity, CPU time, pending signals) is the OS thread's: queries
+ * answer for it, and changes that would apply to one green thread only are
+ * accepted without effect.
+ */
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hook.h"
+
+#define NAME_MAX_LEN 16 /* including the terminating zero, as glibc */
+
+/* The OS thread running the green threads (the adopted main thread). */
+static pthread_t os_thread(void)
+{
+    return real()->pthread_self();
+}
+
+HOOK int pthread_setname_np(pthread_t t, const char *name)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_setname_np(t, name);
+    if (strlen(name) >= NAME_MAX_LEN)
+        return ERANGE;
+    green_set_name(g, name);
+    return 0;
+}
+
+HOOK int pthread_getname_np(pthread_t t, char *buf, size_t len)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_getname_np(t, buf, len);
+    const char *name = green_name(g);
+    if (strlen(name) >= len)
+        return ERANGE;
+    strcpy(buf, name);
+    return 0;
+}
+
+HOOK int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
+{
+    struct green *g = hook__green_of(t);
+    if (!g || !g->stack.map)
+        return real()->pthread_getattr_np(g ? os_thread() : t, attr);
+    int r = pthread_attr_init(attr);
+    if (r)
+        return r;
+    pthread_attr_setstack(attr, g->stack.lo, (size_t)(g->stack.hi - g->stack.lo));
+    pthread_attr_setguardsize(attr, (size_t)sysconf(_SC_PAGESIZE));
+    pthread_attr_setdetachstate(attr, g->detached ? PTHREAD_CREATE_DETACHED
+                                                  : PTHREAD_CREATE_JOINABLE);
+    return 0;
+}
+
+HOOK int pthread_getschedparam(pthread_t t, int *policy,
+                               struct sched_param *param)
+{
+    struct green *g = hook__green_of(t);
+    return real()->pthread_getschedparam(g ? os_thread() : t, policy, param);
+}
+
+HOOK int pthread_setschedparam(pthread_t t, int policy,
+                               const struct sched_param *param)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_setschedparam(t, policy, param);
+    int lo = sched_get_priority_min(policy);
+    int hi = sched_get_priority_max(policy);
+    if (lo < 0 || param->sched_priority < lo || param->sched_priority > hi)
+        return EINVAL;
+    return 0;
+}
+
+HOOK int pthread_setschedprio(pthread_t t, int prio)
+{
+    struct green *g = hook__green_of(t);
+    return g ? 0 : real()->pthread_setschedprio(t, prio);
+}
+
+HOOK int pthread_setaffinity_np(pthread_t t, size_t size,
+                                const cpu_set_t *set)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_setaffinity_np(t, size, set);
+    return CPU_COUNT_S(size, set) ? 0 : EINVAL;
+}
+
+HOOK int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
+{
+    struct green *g = hook__green_of(t);
+    return real()->pthread_getaffinity_np(g ? os_thread() : t, size, set);
+}
+
+HOOK int pthread_getcpuclockid(pthread_t t, clockid_t *clock)
+{
+    struct green *g = hook__green_of(t);
+    return real()->pthread_getcpuclockid(g ? os_thread() : t, clock);
+}
+
+/* A signal for a green thread goes to the OS thread; its handler runs in
+ * whichever green thread is current.  Signal 0 only checks existence. */
+HOOK int pthread_kill(pthread_t t, int sig)
+{
+    struct green *g = hook__green_of(t);
+    if (!g)
+        return real()->pthread_kill(t, sig);
+    if (g->state == GREEN__DONE)
+        return ESRCH;
+    if (sig == 0)
+        return 0;
+    return real()->pthread_kill(os_thread(), sig);
+}
+
+HOOK int sched_yield(void)
+{
+    if (!hook__parkable())
+        return real()->sched_yield();
+    green_yield();
+    return 0;
+}
+
+HOOK int pthread_yield(void)
+{
+    return sched_yield();
+}
