@@ -131,8 +131,3 @@ HOOK int sched_yield(void)
     green_yield();
     return 0;
 }
-
-HOOK int pthread_yield(void)
-{
-    return sched_yield();
-}
