@@ -168,6 +168,7 @@ struct green__real_fns {
     int (*pthread_getaffinity_np)(pthread_t t, size_t size, cpu_set_t *set);
     int (*pthread_getcpuclockid)(pthread_t t, clockid_t *clock);
     int (*sched_yield)(void);
+    long (*syscall)(long number, ...);
 };
 extern struct green__real_fns green__real;
 
@@ -217,6 +218,7 @@ struct green {
     struct green__stack stack;
     size_t usable_size; /* what the thread asked for, for messages */
     void ***specific;   /* pthread_key values (preload): see specific.c */
+    const unsigned *wait_addr; /* what green__addr_wait waits on */
     struct green *all_prev, *all_next; /* every thread of the hub */
     void *asan_fake_stack;
     char name[16];
@@ -232,6 +234,7 @@ void green__start(void) __attribute__((noreturn));
 /* ---- The hub ------------------------------------------------------------ */
 
 #define GREEN__STACK_POOL_MAX 64
+#define GREEN__ADDR_BUCKETS 64
 
 /* What a descriptor is, learnt on first use (preload hooks). */
 enum green__fd_kind {
@@ -282,6 +285,7 @@ struct green__hub {
     struct green *main_thread;   /* the adopted main thread (preload) */
     struct green *all;           /* every thread not yet released */
     struct green__queue once_waiters;
+    struct green__queue addr_waiters[GREEN__ADDR_BUCKETS];
     size_t default_stack;
     struct green__stack pool[GREEN__STACK_POOL_MAX];
     unsigned pool_count;
@@ -414,6 +418,15 @@ struct green *green__mutex_owner(green_mutex_t *m);
  * locked, returning the depth that green__mutex_reacquire restores. */
 unsigned green__mutex_release(green_mutex_t *m);
 void green__mutex_reacquire(green_mutex_t *m, unsigned depth);
+
+/* Futex-style waits (addrwait.c): park while *addr == expected, until
+ * green__addr_wake on addr, the deadline (if given) or timeout_ns (< 0:
+ * none).  0, -EAGAIN (value differs), -ETIMEDOUT or -EINVAL. */
+int green__addr_wait(struct green__hub *h, const unsigned *addr,
+                     unsigned expected, clockid_t clock,
+                     const struct timespec *deadline, int64_t timeout_ns);
+/* Wake up to n threads waiting on addr; returns how many. */
+int green__addr_wake(struct green__hub *h, const unsigned *addr, int n);
 
 /* Barriers for pthread_barrier_* (barrier.c); results as documented
  * there. */

@@ -132,5 +132,6 @@ void green__real_resolve(void)
     RESOLVE(pthread_getaffinity_np);
     RESOLVE(pthread_getcpuclockid);
     RESOLVE(sched_yield);
+    RESOLVE(syscall);
     __atomic_store_n(&green__real_resolved, 1, __ATOMIC_RELEASE);
 }
