@@ -112,6 +112,8 @@ ssize_t hook__until_ready(struct green__hub *h, int fd,
                 return r;
         }
         int w = green__wait_fd(h, fd, events, timeout > 0 ? timeout : -1);
+        if (w == -ECANCELED)
+            hook__cancelled();
         if (w == -ETIMEDOUT)
             return hook__fail(-EAGAIN);
         if (w < 0)

@@ -6,6 +6,14 @@
  */
 #include "hook.h"
 
+/* cond waits are cancellation points; the mutex is held again here. */
+static int acted_on_cancel(int r)
+{
+    if (r == ECANCELED)
+        hook__cancelled();
+    return r;
+}
+
 #define GLIBC_WREFS_OFFSET 36
 #define GLIBC_COND_SHARED_BIT 1
 
@@ -19,7 +27,8 @@ HOOK int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
 {
     if (!green_cond(c))
         return real()->pthread_cond_wait(c, m);
-    return green_cond_wait((green_cond_t *)c, (green_mutex_t *)m);
+    return acted_on_cancel(
+        green_cond_wait((green_cond_t *)c, (green_mutex_t *)m));
 }
 
 HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
@@ -27,8 +36,8 @@ HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 {
     if (!green_cond(c))
         return real()->pthread_cond_timedwait(c, m, deadline);
-    return green_cond_timedwait((green_cond_t *)c, (green_mutex_t *)m,
-                                deadline);
+    return acted_on_cancel(green_cond_timedwait(
+        (green_cond_t *)c, (green_mutex_t *)m, deadline));
 }
 
 HOOK int pthread_cond_signal(pthread_cond_t *c)
@@ -51,6 +60,6 @@ HOOK int pthread_cond_clockwait(pthread_cond_t *c, pthread_mutex_t *m,
 {
     if (!green_cond(c))
         return real()->pthread_cond_clockwait(c, m, clock, deadline);
-    return green_cond_clockwait((green_cond_t *)c, (green_mutex_t *)m,
-                                clock, deadline);
+    return acted_on_cancel(green_cond_clockwait(
+        (green_cond_t *)c, (green_mutex_t *)m, clock, deadline));
 }

@@ -55,6 +55,14 @@ ssize_t hook__write_all(struct green__hub *h, int fd,
 /* The green thread behind a pthread_t, or NULL for one glibc runs. */
 struct green *hook__green_of(pthread_t t);
 
+/* End the calling green thread as pthread_exit does: cleanup handlers,
+ * key destructors, then the end (cancel.c). */
+void hook__exit(struct green *self, void *result) __attribute__((noreturn));
+/* Act on a cancellation that ended a wait: exit with PTHREAD_CANCELED. */
+void hook__cancelled(void) __attribute__((noreturn));
+/* main's pthread_exit: the process ends with the last thread (thread.c). */
+void hook__exit_main(struct green__hub *h) __attribute__((noreturn));
+
 /* Nanoseconds in a timespec/timeval-like pair, saturating. */
 int64_t hook__ns(long long sec, long long nsec);
 

@@ -53,6 +53,8 @@ static int wait_until_ready(struct green__hub *h, struct green__watch *w,
         if (r != 0 || (deadline >= 0 && left(deadline) == 0))
             return r;
         int woke = green__wait_many(h, w, n, left(deadline));
+        if (woke == -ECANCELED)
+            hook__cancelled();
         if (woke == -ENOMEM)
             return (int)hook__fail(-ENOMEM);
     }

@@ -15,8 +15,11 @@ static green_sem_t *green_sem(sem_t *s)
     return green__sem_is_green((green_sem_t *)s) ? (green_sem_t *)s : NULL;
 }
 
+/* sem waits are cancellation points. */
 static int result(int r)
 {
+    if (r == ECANCELED)
+        hook__cancelled();
     return r ? (int)hook__fail(-r) : 0;
 }
 

@@ -20,7 +20,8 @@ static int sleep_green(struct green__hub *h, clockid_t clock, int flags,
     } else {
         green__arm_timeout(self, hook__ns(req->tv_sec, req->tv_nsec));
     }
-    green__park(h);
+    if (green__park(h) == -ECANCELED)
+        hook__cancelled();
     return 0;
 }
 

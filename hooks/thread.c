@@ -64,7 +64,10 @@ HOOK int pthread_join(pthread_t t, void **result)
         return real()->pthread_join(t, result);
     if (!green__current())
         return EINVAL; /* a native thread cannot wait for a green one */
-    return green_join(g, result);
+    int r = green_join(g, result);
+    if (r == ECANCELED)
+        hook__cancelled();
+    return r;
 }
 
 HOOK int pthread_detach(pthread_t t)
@@ -75,7 +78,7 @@ HOOK int pthread_detach(pthread_t t)
 
 /* main calling pthread_exit: the process lives on until the last other
  * thread ends, then exits with status 0, as natively. */
-static void exit_main(struct green__hub *h)
+void hook__exit_main(struct green__hub *h)
 {
     h->live--;
     if (h->live > 0) {
@@ -90,9 +93,7 @@ HOOK void pthread_exit(void *result)
     struct green *self = green__current();
     if (!self)
         real()->pthread_exit(result);
-    if (self == self->hub->main_thread)
-        exit_main(self->hub);
-    green__exit(self->hub, result);
+    hook__exit(self, result);
 }
 
 HOOK pthread_t pthread_self(void)
@@ -122,7 +123,10 @@ static int join_until(struct green *g, void **result, clockid_t clock,
     clock_gettime(clock, &now);
     int64_t left = hook__ns(deadline->tv_sec, deadline->tv_nsec) -
                    hook__ns(now.tv_sec, now.tv_nsec);
-    return green_timedjoin(g, result, left > 0 ? left : 0);
+    int r = green_timedjoin(g, result, left > 0 ? left : 0);
+    if (r == ECANCELED)
+        hook__cancelled();
+    return r;
 }
 
 HOOK int pthread_tryjoin_np(pthread_t t, void **result)

@@ -31,7 +31,7 @@ int green__addr_wait(struct green__hub *h, const unsigned *addr,
     }
     self->wait_addr = addr;
     green__queue_push(bucket(h, addr), self);
-    int r = green__park(h);
+    int r = green__park_nocancel(h);
     self->wait_addr = NULL;
     return r < 0 ? r : 0;
 }

@@ -61,6 +61,6 @@ int green__barrier_wait(void *b)
         return 1;
     }
     green__queue_push(&bar->waiters, self);
-    green__park(self->hub);
+    green__park_nocancel(self->hub);
     return 0;
 }

@@ -60,7 +60,9 @@ static int wait(green_cond_t *c, green_mutex_t *m, clockid_t clock,
     unsigned depth = green__mutex_release(m);
     int woke = green__park(self->hub);
     green__mutex_reacquire(m, depth);
-    return woke < 0 ? ETIMEDOUT : 0;
+    /* ETIMEDOUT, or ECANCELED for a cancelled preloaded thread, which
+     * must hold the mutex again when its cleanup handlers run. */
+    return -woke;
 }
 
 GREEN_EXPORT int green_cond_wait(green_cond_t *c, green_mutex_t *m)

@@ -41,7 +41,8 @@ int green__create(struct green__hub *h, struct green **out,
     struct green__stack stack;
     if (usable < MIN_STACK_SIZE)
         return -EINVAL;
-    int r = green__stack_alloc(h, usable + header_size(), &stack);
+    int r = green__stack_alloc(h, usable + header_size(),
+                               usable == h->default_stack, &stack);
     if (r < 0)
         return r;
     green__asan_fresh_stack(&stack);
@@ -126,7 +127,7 @@ void green__release(struct green__hub *h, struct green *g)
         free(g); /* adopted: its stack is not ours */
         return;
     }
-    green__stack_release(h, &stack);
+    green__stack_release(h, &stack, g->usable_size == h->default_stack);
 }
 
 void green__reap(struct green__hub *h)
@@ -162,9 +163,10 @@ static int join(green_t *t, void **result, int64_t timeout_ns)
     if (t->state != GREEN__DONE) {
         t->joiner = self;
         green__arm_timeout(self, timeout_ns);
-        if (green__park(h) < 0) {
+        int r = green__park(h);
+        if (r < 0) {
             t->joiner = NULL;
-            return ETIMEDOUT;
+            return -r; /* ETIMEDOUT, or ECANCELED (preload) */
         }
     }
     if (result)

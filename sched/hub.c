@@ -24,7 +24,7 @@
 #include "internal.h"
 
 /* After this many green-to-green switches the hub polls for I/O once. */
-#define DIRECT_SWITCH_LIMIT 128
+#define DIRECT_SWITCH_LIMIT 1024
 
 #define HUB_STACK_SIZE (128 * 1024)
 
@@ -88,20 +88,9 @@ void green__schedule(struct green__hub *h)
     switch_to(h, next);
 }
 
-int green__park(struct green__hub *h)
+/* Stop what a thread armed for its wait and take it out of its queue. */
+static void disarm(struct green__hub *h, struct green *g)
 {
-    struct green *self = h->current;
-    h->stats.parks++;
-    self->state = GREEN__PARKED;
-    green__schedule(h);
-    return self->wake_result;
-}
-
-void green__wake(struct green *g, int r)
-{
-    struct green__hub *h = g->hub;
-    if (g->state != GREEN__PARKED)
-        return;
     if (ev_is_active(&g->io))
         ev_io_stop(h->loop, &g->io);
     if (ev_is_active(&g->timer))
@@ -109,6 +98,49 @@ void green__wake(struct green *g, int r)
     if (ev_is_active(&g->periodic))
         ev_periodic_stop(h->loop, &g->periodic);
     green__queue_remove(g);
+}
+
+static int cancel_due(const struct green *g)
+{
+    return g->cancel_pending && !g->cancel_disabled && !g->no_cancel;
+}
+
+int green__park(struct green__hub *h)
+{
+    struct green *self = h->current;
+    if (cancel_due(self)) {
+        disarm(h, self);
+        return -ECANCELED;
+    }
+    h->stats.parks++;
+    self->state = GREEN__PARKED;
+    green__schedule(h);
+    return self->wake_result;
+}
+
+int green__park_nocancel(struct green__hub *h)
+{
+    struct green *self = h->current;
+    unsigned char outer = self->no_cancel;
+    self->no_cancel = 1;
+    int r = green__park(h);
+    self->no_cancel = outer;
+    return r;
+}
+
+void green__cancel(struct green *g)
+{
+    g->cancel_pending = 1;
+    if (g->state == GREEN__PARKED && cancel_due(g))
+        green__wake(g, -ECANCELED);
+}
+
+void green__wake(struct green *g, int r)
+{
+    struct green__hub *h = g->hub;
+    if (g->state != GREEN__PARKED)
+        return;
+    disarm(h, g);
     g->wake_result = r;
     g->state = GREEN__RUNNABLE;
     green__runq_push(h, g);

@@ -169,6 +169,14 @@ struct green__real_fns {
     int (*pthread_getcpuclockid)(pthread_t t, clockid_t *clock);
     int (*sched_yield)(void);
     long (*syscall)(long number, ...);
+    int (*pthread_cancel)(pthread_t t);
+    int (*pthread_setcancelstate)(int state, int *old);
+    int (*pthread_setcanceltype)(int type, int *old);
+    void (*pthread_testcancel)(void);
+    void (*__pthread_register_cancel)(__pthread_unwind_buf_t *buf);
+    void (*__pthread_unregister_cancel)(__pthread_unwind_buf_t *buf);
+    void (*__pthread_unwind_next)(__pthread_unwind_buf_t *buf)
+        __attribute__((noreturn));
 };
 extern struct green__real_fns green__real;
 
@@ -205,6 +213,10 @@ struct green {
     int wake_result; /* what green__park returns */
     int wait_flags;  /* what a queued waiter wants (rwlock) */
     unsigned char detached, is_first;
+    unsigned char cancel_pending;  /* pthread_cancel asked (preload) */
+    unsigned char cancel_disabled; /* PTHREAD_CANCEL_DISABLE */
+    unsigned char no_cancel;       /* parked where cancel must not wake */
+    void *cleanup;                 /* pthread_cleanup_push chain */
     struct green *run_next;
     struct green *q_prev, *q_next;
     struct green__queue *q;
@@ -324,6 +336,12 @@ void green__init_watchers(struct green *g);
 
 /* Park the current green thread until green__wake(g, r); returns r. */
 int green__park(struct green__hub *h);
+/* Park where POSIX has no cancellation point (mutex, rwlock, once...):
+ * a pending cancel neither prevents nor ends this wait. */
+int green__park_nocancel(struct green__hub *h);
+/* Ask g to be cancelled: ends a cancellable park of g with -ECANCELED now
+ * (or its next one) unless g disabled cancellation. */
+void green__cancel(struct green *g);
 /* Make a parked thread runnable with result r; stops its watchers and
  * takes it out of the queue it waits in.  No-op unless parked. */
 void green__wake(struct green *g, int r);
@@ -347,10 +365,13 @@ int green__check_deadline(clockid_t clock, const struct timespec *deadline);
 
 /* ---- Stacks and threads ------------------------------------------------- */
 
-/* Map a stack with a guard page.  0 or -EAGAIN. */
-int green__stack_alloc(struct green__hub *h, size_t usable,
+/* Map a stack of size bytes (plus a guard page), or reuse one from the
+ * pool if poolable: the pool holds stacks of the hub's default size only,
+ * so the caller says whether size is that one.  0 or -EAGAIN. */
+int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
                        struct green__stack *s);
-void green__stack_release(struct green__hub *h, struct green__stack *s);
+void green__stack_release(struct green__hub *h, struct green__stack *s,
+                          int poolable);
 void green__stack_pool_drain(struct green__hub *h);
 
 /* Report overflows of green stacks; installed per OS thread with a hub. */

@@ -110,7 +110,7 @@ int green__mutex_lock(green_mutex_t *m, clockid_t clock,
     if (deadline && (r = -green__arm_deadline(self, clock, deadline)))
         return r;
     green__queue_push(&mx->waiters, self);
-    if (green__park(self->hub) < 0)
+    if (green__park_nocancel(self->hub) < 0)
         return ETIMEDOUT;
     green__assert(mx->owner == self);
     return 0;

@@ -14,7 +14,7 @@ GREEN_EXPORT int green_once(green_once_t *once, void (*fn)(void))
     struct green *self = green__current();
     while (*once == ONCE_RUNNING && self) {
         green__queue_push(&self->hub->once_waiters, self);
-        green__park(self->hub);
+        green__park_nocancel(self->hub);
     }
     if (*once == ONCE_DONE)
         return 0;

@@ -87,7 +87,7 @@ static int lock(green_rwlock_t *rw, int write, clockid_t clock,
         return r;
     self->wait_flags = write ? WANTS_WRITE : 0;
     green__queue_push(&l->waiters, self);
-    return green__park(self->hub) < 0 ? ETIMEDOUT : 0;
+    return green__park_nocancel(self->hub) < 0 ? ETIMEDOUT : 0;
 }
 
 /* Hand the lock to whoever can have it now, in queue order. */

@@ -68,7 +68,8 @@ static int wait(green_sem_t *s, clockid_t clock,
             return r;
     }
     green__queue_push(&sm->waiters, self);
-    return green__park(self->hub) < 0 ? ETIMEDOUT : 0;
+    /* ETIMEDOUT, or ECANCELED for a cancelled preloaded thread. */
+    return -green__park(self->hub);
 }
 
 GREEN_EXPORT int green_sem_wait(green_sem_t *s)

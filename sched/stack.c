@@ -69,15 +69,14 @@ static size_t map_size_for(size_t usable)
     return page + (usable + page - 1) / page * page;
 }
 
-int green__stack_alloc(struct green__hub *h, size_t usable,
+int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
                        struct green__stack *s)
 {
-    size_t map_size = map_size_for(usable);
-    if (h->pool_count > 0 && map_size == h->pool[h->pool_count - 1].map_size) {
+    if (poolable && h->pool_count > 0) {
         *s = h->pool[--h->pool_count];
         return 0;
     }
-    return map_stack(map_size, s);
+    return map_stack(map_size_for(size), s);
 }
 
 static void unmap_stack(struct green__stack *s)
@@ -86,10 +85,10 @@ static void unmap_stack(struct green__stack *s)
     munmap(s->map, s->map_size);
 }
 
-void green__stack_release(struct green__hub *h, struct green__stack *s)
+void green__stack_release(struct green__hub *h, struct green__stack *s,
+                          int poolable)
 {
-    if (h->pool_count < GREEN__STACK_POOL_MAX &&
-        s->map_size == map_size_for(h->default_stack)) {
+    if (poolable && h->pool_count < GREEN__STACK_POOL_MAX) {
         h->pool[h->pool_count++] = *s;
         return;
     }

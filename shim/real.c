@@ -133,5 +133,12 @@ void green__real_resolve(void)
     RESOLVE(pthread_getcpuclockid);
     RESOLVE(sched_yield);
     RESOLVE(syscall);
+    RESOLVE(pthread_cancel);
+    RESOLVE(pthread_setcancelstate);
+    RESOLVE(pthread_setcanceltype);
+    RESOLVE(pthread_testcancel);
+    RESOLVE(__pthread_register_cancel);
+    RESOLVE(__pthread_unregister_cancel);
+    RESOLVE(__pthread_unwind_next);
     __atomic_store_n(&green__real_resolved, 1, __ATOMIC_RELEASE);
 }
