@@ -28,6 +28,7 @@ struct green__hub *hook__parkable(void)
     struct green *self = green__current();
     if (!self)
         return NULL;
+    self->last_call = __builtin_return_address(0);
     struct green__hub *h = self->hub;
     return h->live > 1 || h->runq_head ? h : NULL;
 }
@@ -64,6 +65,7 @@ struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub)
     struct green__hub *h = hook__parkable();
     if (!h)
         return NULL;
+    h->current->last_call = __builtin_return_address(0);
     struct green__fd_entry *e = green__fd_entry(h, fd);
     if (!e || (e->kind == GREEN__FD_UNKNOWN && learn(e, fd) < 0))
         return NULL;

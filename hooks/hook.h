@@ -24,8 +24,9 @@ static inline struct green__real_fns *real(void)
 /* errno = -negative_errno; returns -1 (musl's __syscall_ret). */
 long hook__fail(int negative_errno);
 
-/* The hub if the caller is a green thread that may park, else NULL. */
-struct green__hub *hook__parkable(void);
+/* The hub if the caller is a green thread that may park, else NULL.  Also
+ * notes the calling hook for the monitor: call it from hooks only. */
+struct green__hub *hook__parkable(void) __attribute__((noinline));
 
 /* The entry of an fd whose blocking call should go green: the caller may
  * park, the fd is pollable, and the program did not make it non-blocking.

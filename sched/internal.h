@@ -231,6 +231,7 @@ struct green {
     size_t usable_size; /* what the thread asked for, for messages */
     void ***specific;   /* pthread_key values (preload): see specific.c */
     const unsigned *wait_addr; /* what green__addr_wait waits on */
+    const void *last_call;     /* inside the last blocking hook (monitor) */
     struct green *all_prev, *all_next; /* every thread of the hub */
     void *asan_fake_stack;
     char name[16];
@@ -276,6 +277,7 @@ struct green__stats {
     uint64_t fd_waits;
     uint64_t timed_waits;
     uint64_t file_calls; /* passed through on regular files: may block */
+    uint64_t monitor_events; /* threads that held the OS thread too long */
 };
 
 struct green__hub {

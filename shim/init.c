@@ -33,4 +33,6 @@ __attribute__((constructor)) static void greenrun_init(void)
     h->stats.spawned = h->stats.peak_live = 1;
     if (green__config.stats)
         atexit(green__stats_report_once);
+    if (green__config.monitor_ms)
+        green__monitor_start(h);
 }

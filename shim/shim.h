@@ -29,6 +29,9 @@ extern struct green__config green__config;
 /* Read the environment; on a bad value print one line and exit(2). */
 void green__config_load(void);
 
+/* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
+void green__monitor_start(struct green__hub *h);
+
 /* Print the GREENRUN_STATS report if asked for and not yet printed: at
  * exit (atexit), or at _exit (hooks/process.c). */
 void green__stats_report_once(void);

@@ -1,0 +1,114 @@
+/*
+ * monitor.c - report green threads that hold the OS thread too long.
+ *
+ * Green threads are cooperative: one that computes, or blocks in a call
+ * greenrun does not intercept, stops all the others.  With
+ * GREENRUN_MONITOR_MS set, a native watchdog thread samples the hub's
+ * switch counter a few times per period.  When the counter has not moved
+ * for longer than the threshold while a green thread (not the hub, waiting
+ * in its loop) was current, and other green threads exist to be starved,
+ * it prints one line naming the thread, for how long it has held the OS
+ * thread, and the last hooked call it made; when the thread lets go, a
+ * second line gives the total.  The monitor only reads: it never switches
+ * or signals anything.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "internal.h"
+#include "shim.h"
+
+struct episode {
+    uint64_t switches;    /* the counter when it last moved */
+    int64_t since_ms;     /* when it last moved */
+    struct green *holder; /* reported holder, or NULL */
+    uint64_t holder_id;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *call_name(const void *pc)
+{
+    Dl_info info;
+    if (pc && dladdr(pc, &info) && info.dli_sname)
+        return info.dli_sname;
+    return "none yet";
+}
+
+static void report_hold(struct green__hub *h, struct green *g,
+                        struct episode *e, int64_t held)
+{
+    char line[256];
+    snprintf(line, sizeof line,
+             "greenrun: monitor: green thread %llu%s%s%s has held the OS "
+             "thread for %lld ms (last hooked call: %s)\n",
+             (unsigned long long)g->id, g->name[0] ? " (" : "", g->name,
+             g->name[0] ? ")" : "", (long long)held,
+             call_name(__atomic_load_n(&g->last_call, __ATOMIC_RELAXED)));
+    green__say(line);
+    __atomic_fetch_add(&h->stats.monitor_events, 1, __ATOMIC_RELAXED);
+    e->holder = g;
+    e->holder_id = g->id;
+}
+
+static void report_release(struct episode *e, int64_t held)
+{
+    char line[160];
+    snprintf(line, sizeof line,
+             "greenrun: monitor: green thread %llu let the OS thread go "
+             "after %lld ms\n",
+             (unsigned long long)e->holder_id, (long long)held);
+    green__say(line);
+    e->holder = NULL;
+}
+
+static void sample(struct green__hub *h, struct episode *e, int64_t limit)
+{
+    uint64_t switches = __atomic_load_n(&h->stats.switches, __ATOMIC_RELAXED);
+    struct green *g = __atomic_load_n(&h->current, __ATOMIC_RELAXED);
+    int64_t now = now_ms();
+    if (switches != e->switches) {
+        if (e->holder)
+            report_release(e, now - e->since_ms);
+        e->switches = switches;
+        e->since_ms = now;
+        return;
+    }
+    if (e->holder || !g || g == h->hub_thread ||
+        __atomic_load_n(&h->live, __ATOMIC_RELAXED) < 2)
+        return;
+    if (now - e->since_ms > limit)
+        report_hold(h, g, e, now - e->since_ms);
+}
+
+static void *watch(void *arg)
+{
+    struct green__hub *h = arg;
+    int64_t limit = green__config.monitor_ms;
+    int64_t step_ns = limit * 1000000 / 4;
+    struct timespec step = {step_ns / 1000000000, step_ns % 1000000000};
+    struct episode e = {.since_ms = now_ms()};
+    for (;;) {
+        green__real.nanosleep(&step, NULL);
+        sample(h, &e, limit);
+    }
+    return NULL;
+}
+
+void green__monitor_start(struct green__hub *h)
+{
+    pthread_t t;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64 * 1024);
+    if (green__real.pthread_create(&t, &attr, watch, h) != 0)
+        green__say("greenrun: cannot start the monitor thread\n");
+    pthread_attr_destroy(&attr);
+}
