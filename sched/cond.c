@@ -45,7 +45,7 @@ GREEN_EXPORT int green_cond_destroy(green_cond_t *c)
     return as_cond(c)->waiters.head ? EBUSY : 0;
 }
 
-static int wait(green_cond_t *c, green_mutex_t *m, clockid_t clock,
+static int wait_signalled(green_cond_t *c, green_mutex_t *m, clockid_t clock,
                 const struct timespec *deadline)
 {
     struct green *self = green__current();
@@ -67,7 +67,7 @@ static int wait(green_cond_t *c, green_mutex_t *m, clockid_t clock,
 
 GREEN_EXPORT int green_cond_wait(green_cond_t *c, green_mutex_t *m)
 {
-    return wait(c, m, CLOCK_REALTIME, NULL);
+    return wait_signalled(c, m, CLOCK_REALTIME, NULL);
 }
 
 GREEN_EXPORT int green_cond_timedwait(green_cond_t *c, green_mutex_t *m,
@@ -84,7 +84,7 @@ GREEN_EXPORT int green_cond_clockwait(green_cond_t *c, green_mutex_t *m,
                                       const struct timespec *deadline)
 {
     int r = -green__check_deadline(clock, deadline);
-    return r ? r : wait(c, m, clock, deadline);
+    return r ? r : wait_signalled(c, m, clock, deadline);
 }
 
 GREEN_EXPORT int green_cond_signal(green_cond_t *c)

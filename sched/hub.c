@@ -275,6 +275,33 @@ err_free:
     return NULL;
 }
 
+/*
+ * In a forked child only the thread that called fork goes on, as with
+ * native threads.  The others are stopped where they are: their watchers
+ * go, they leave the run queue and count as ended, but their memory stays,
+ * since app-owned wait queues may still point at them (a mutex one of them
+ * held stays locked, as POSIX says).  The loop's epoll fd is the parent's,
+ * so libev makes its own again.
+ */
+void green__fork_child(struct green__hub *h)
+{
+    struct green *self = h->current;
+    for (struct green *g = h->all; g; g = g->all_next) {
+        if (g == self || g == h->hub_thread || g->state == GREEN__DONE)
+            continue;
+        disarm(h, g);
+        g->state = GREEN__DONE;
+    }
+    h->runq_head = h->runq_tail = NULL;
+    h->live = 1;
+    h->dead = NULL;
+    h->all_done = NULL;
+    if (self != h->main_thread)
+        h->main_thread = NULL;
+    if (h->loop)
+        ev_loop_fork(h->loop);
+}
+
 void green__hub_destroy(struct green__hub *h)
 {
     struct green *z;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -110,6 +111,13 @@ struct green__real_fns {
     int (*pthread_cond_broadcast)(pthread_cond_t *c);
     ssize_t (*sendfile)(int out, int in, off_t *offset, size_t count);
     void (*_exit)(int status) __attribute__((noreturn));
+    pid_t (*fork)(void);
+    pid_t (*waitpid)(pid_t pid, int *status, int options);
+    int (*waitid)(idtype_t type, id_t id, siginfo_t *info, int options);
+    pid_t (*wait4)(pid_t pid, int *status, int options, void *usage);
+    int (*system)(const char *command);
+    void *(*popen)(const char *command, const char *mode);
+    int (*pclose)(void *stream);
     int (*pthread_key_create)(pthread_key_t *key, void (*fn)(void *));
     int (*pthread_key_delete)(pthread_key_t key);
     void *(*pthread_getspecific)(pthread_key_t key);
@@ -314,6 +322,9 @@ extern __thread struct green__hub *green__hub
 
 struct green__hub *green__hub_create(size_t default_stack);
 void green__hub_destroy(struct green__hub *h);
+
+/* After fork, in the child: keep only the calling green thread. */
+void green__fork_child(struct green__hub *h);
 
 /* The hub's libev loop, created on first use. */
 struct ev_loop *green__loop(struct green__hub *h);

@@ -51,7 +51,7 @@ GREEN_EXPORT int green_sem_destroy(green_sem_t *s)
     return 0;
 }
 
-static int wait(green_sem_t *s, clockid_t clock,
+static int take(green_sem_t *s, clockid_t clock,
                 const struct timespec *deadline)
 {
     struct sem *sm = as_sem(s);
@@ -74,7 +74,7 @@ static int wait(green_sem_t *s, clockid_t clock,
 
 GREEN_EXPORT int green_sem_wait(green_sem_t *s)
 {
-    return wait(s, CLOCK_REALTIME, NULL);
+    return take(s, CLOCK_REALTIME, NULL);
 }
 
 GREEN_EXPORT int green_sem_trywait(green_sem_t *s)
@@ -90,7 +90,7 @@ GREEN_EXPORT int green_sem_timedwait(green_sem_t *s, clockid_t clock,
                                      const struct timespec *deadline)
 {
     int r = -green__check_deadline(clock, deadline);
-    return r ? r : wait(s, clock, deadline);
+    return r ? r : take(s, clock, deadline);
 }
 
 GREEN_EXPORT int green_sem_post(green_sem_t *s)

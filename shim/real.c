@@ -89,6 +89,13 @@ void green__real_resolve(void)
     RESOLVE(pthread_cond_broadcast);
     RESOLVE(sendfile);
     RESOLVE(_exit);
+    RESOLVE(fork);
+    RESOLVE(waitpid);
+    RESOLVE(waitid);
+    RESOLVE(wait4);
+    RESOLVE(system);
+    RESOLVE(popen);
+    RESOLVE(pclose);
     RESOLVE(pthread_key_create);
     RESOLVE(pthread_key_delete);
     RESOLVE(pthread_getspecific);
