@@ -55,6 +55,8 @@ static int wait_until_ready(struct green__hub *h, struct green__watch *w,
         int woke = green__wait_many(h, w, n, left(deadline));
         if (woke == -ECANCELED)
             hook__cancelled();
+        if (woke == -EINTR)
+            return (int)hook__fail(-EINTR);
         if (woke == -ENOMEM)
             return (int)hook__fail(-ENOMEM);
     }

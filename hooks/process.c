@@ -51,7 +51,7 @@ static int await_exit(struct green__hub *h, pid_t pid)
     real()->close(fd);
     if (r == -ECANCELED)
         hook__cancelled();
-    return 0;
+    return r == -EINTR ? -EINTR : 0;
 }
 
 typedef pid_t (*wait_once_fn)(void *ctx); /* a WNOHANG try */
@@ -64,12 +64,19 @@ static pid_t wait_green(struct green__hub *h, pid_t pid, int options,
         pid_t r = once(ctx);
         if (r != 0)
             return r;
-        if (pid > 0 && !(options & (WUNTRACED | WCONTINUED)) &&
-            await_exit(h, pid) == 0)
+        int exited = pid > 0 && !(options & (WUNTRACED | WCONTINUED))
+                         ? await_exit(h, pid)
+                         : -1;
+        if (exited == -EINTR)
+            return (pid_t)hook__fail(-EINTR);
+        if (exited == 0)
             continue;
         green__arm_timeout(h->current, pause_ns);
-        if (green__park(h) == -ECANCELED)
+        int woke = green__park_interruptible(h, GREEN__EINTR_RESTARTABLE);
+        if (woke == -ECANCELED)
             hook__cancelled();
+        if (woke == -EINTR)
+            return (pid_t)hook__fail(-EINTR);
         if (pause_ns < 32000000)
             pause_ns *= 2;
     }

@@ -1,14 +1,29 @@
-/* sleep.c - sleep, usleep, nanosleep, clock_nanosleep. */
+/*
+ * sleep.c - sleep, usleep, nanosleep, clock_nanosleep.
+ *
+ * A signal handler ends a green sleep early with EINTR, as it ends the
+ * system call (whatever SA_RESTART says); the time left is reported as
+ * natively.
+ */
 #include <time.h>
 #include <unistd.h>
 
 #include "hook.h"
 
-/* Sleep the calling green thread; 0 or a positive errno. */
+static int64_t now_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return hook__ns(ts.tv_sec, ts.tv_nsec);
+}
+
+/* Sleep the calling green thread: 0, or a positive errno (EINTR with the
+ * time left in *left_ns). */
 static int sleep_green(struct green__hub *h, clockid_t clock, int flags,
-                       const struct timespec *req)
+                       const struct timespec *req, int64_t *left_ns)
 {
     struct green *self = h->current;
+    int64_t end;
     if (req->tv_nsec < 0 || req->tv_nsec >= 1000000000 || req->tv_sec < 0)
         return EINVAL;
     if (flags & TIMER_ABSTIME) {
@@ -17,12 +32,25 @@ static int sleep_green(struct green__hub *h, clockid_t clock, int flags,
             return 0;
         if (r < 0)
             return -r;
+        end = hook__ns(req->tv_sec, req->tv_nsec);
     } else {
+        end = now_ns(clock) + hook__ns(req->tv_sec, req->tv_nsec);
         green__arm_timeout(self, hook__ns(req->tv_sec, req->tv_nsec));
     }
-    if (green__park(h) == -ECANCELED)
+    int woke = green__park_interruptible(h, GREEN__EINTR_ALWAYS);
+    if (woke == -ECANCELED)
         hook__cancelled();
-    return 0;
+    if (woke != -EINTR)
+        return 0;
+    *left_ns = end - now_ns(clock);
+    if (*left_ns < 0)
+        *left_ns = 0;
+    return EINTR;
+}
+
+static struct timespec to_timespec(int64_t ns)
+{
+    return (struct timespec){ns / 1000000000, ns % 1000000000};
 }
 
 static int sleepable_clock(clockid_t clock)
@@ -34,43 +62,46 @@ HOOK int clock_nanosleep(clockid_t clock, int flags,
                          const struct timespec *req, struct timespec *rem)
 {
     struct green__hub *h = hook__parkable();
+    int64_t left = 0;
     if (!h || !sleepable_clock(clock))
         return real()->clock_nanosleep(clock, flags, req, rem);
-    int r = sleep_green(h, clock, flags, req);
-    if (r == 0 && rem && !(flags & TIMER_ABSTIME))
-        *rem = (struct timespec){0, 0};
+    int r = sleep_green(h, clock, flags, req, &left);
+    if (rem && !(flags & TIMER_ABSTIME))
+        *rem = to_timespec(r == EINTR ? left : 0);
     return r;
 }
 
 HOOK int nanosleep(const struct timespec *req, struct timespec *rem)
 {
     struct green__hub *h = hook__parkable();
+    int64_t left = 0;
     if (!h)
         return real()->nanosleep(req, rem);
-    int r = sleep_green(h, CLOCK_MONOTONIC, 0, req);
-    if (r)
-        return (int)hook__fail(-r);
+    int r = sleep_green(h, CLOCK_MONOTONIC, 0, req, &left);
     if (rem)
-        *rem = (struct timespec){0, 0};
-    return 0;
+        *rem = to_timespec(r == EINTR ? left : 0);
+    return r ? (int)hook__fail(-r) : 0;
 }
 
 HOOK unsigned sleep(unsigned seconds)
 {
     struct green__hub *h = hook__parkable();
+    int64_t left = 0;
     if (!h)
         return real()->sleep(seconds);
     struct timespec req = {seconds, 0};
-    sleep_green(h, CLOCK_MONOTONIC, 0, &req);
-    return 0;
+    if (sleep_green(h, CLOCK_MONOTONIC, 0, &req, &left) != EINTR)
+        return 0;
+    return (unsigned)((left + 999999999) / 1000000000);
 }
 
 HOOK int usleep(useconds_t usec)
 {
     struct green__hub *h = hook__parkable();
+    int64_t left = 0;
     if (!h)
         return real()->usleep(usec);
     struct timespec req = {usec / 1000000, (long)(usec % 1000000) * 1000};
-    sleep_green(h, CLOCK_MONOTONIC, 0, &req);
-    return 0;
+    int r = sleep_green(h, CLOCK_MONOTONIC, 0, &req, &left);
+    return r ? (int)hook__fail(-r) : 0;
 }

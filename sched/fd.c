@@ -71,7 +71,7 @@ int green__wait_fd(struct green__hub *h, int fd, int events,
     ev_io_start(green__loop(h), &self->io);
     green__queue_push(&e->waiters, self);
     green__arm_timeout(self, timeout_ns);
-    return green__park(h);
+    return green__park_interruptible(h, GREEN__EINTR_RESTARTABLE);
 }
 
 void green__fd_forget(struct green__hub *h, int fd)
@@ -113,7 +113,7 @@ int green__wait_many(struct green__hub *h, const struct green__watch *w,
         ev_io_start(loop, &ws[i].io);
     }
     green__arm_timeout(self, timeout_ns);
-    int r = green__park(h);
+    int r = green__park_interruptible(h, GREEN__EINTR_ALWAYS);
     for (size_t i = 0; i < n; i++)
         ev_io_stop(loop, &ws[i].io);
     free(ws);

@@ -167,11 +167,53 @@ static void on_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
     green__wake(green__container_of(w, struct green, periodic), -ETIMEDOUT);
 }
 
+static int takes_eintr(const struct green *g, int kind)
+{
+    return g && g->state == GREEN__PARKED && g->interruptible >= kind;
+}
+
+/* One parked thread gets the EINTR; the main thread first, as the kernel
+ * prefers it for process-directed signals. */
+static void deliver_eintr(struct green__hub *h, int kind)
+{
+    struct green *g = h->main_thread;
+    if (!takes_eintr(g, kind))
+        for (g = h->all; g && !takes_eintr(g, kind); g = g->all_next)
+            ;
+    if (g)
+        green__wake(g, -EINTR);
+}
+
 static void on_wakeup(struct ev_loop *loop, ev_async *w, int revents)
 {
+    struct green__hub *h = green__container_of(w, struct green__hub, wakeup);
     (void)loop;
-    (void)w;
     (void)revents;
+    int kind = h->signal_arrived;
+    h->signal_arrived = 0;
+    if (kind)
+        deliver_eintr(h, kind);
+}
+
+void green__signal_arrived(struct green__hub *h, int restart)
+{
+    /* A green thread was running: it took the signal in user space, and
+     * no system call of anyone's was interrupted. */
+    if (h->current != h->hub_thread || !h->loop)
+        return;
+    int kind = restart ? GREEN__EINTR_ALWAYS : GREEN__EINTR_RESTARTABLE;
+    if (!h->signal_arrived || kind < h->signal_arrived)
+        h->signal_arrived = kind;
+    ev_async_send(h->loop, &h->wakeup);
+}
+
+int green__park_interruptible(struct green__hub *h, int kind)
+{
+    struct green *self = h->current;
+    self->interruptible = (unsigned char)kind;
+    int r = green__park(h);
+    self->interruptible = GREEN__EINTR_NONE;
+    return r;
 }
 
 void green__init_watchers(struct green *g)

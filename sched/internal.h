@@ -118,6 +118,12 @@ struct green__real_fns {
     int (*system)(const char *command);
     void *(*popen)(const char *command, const char *mode);
     int (*pclose)(void *stream);
+    int (*sigaction)(int sig, const struct sigaction *act,
+                     struct sigaction *old);
+    int (*sigwait)(const sigset_t *set, int *sig);
+    int (*sigwaitinfo)(const sigset_t *set, siginfo_t *info);
+    int (*sigtimedwait)(const sigset_t *set, siginfo_t *info,
+                        const struct timespec *timeout);
     int (*pthread_key_create)(pthread_key_t *key, void (*fn)(void *));
     int (*pthread_key_delete)(pthread_key_t key);
     void *(*pthread_getspecific)(pthread_key_t key);
@@ -224,6 +230,7 @@ struct green {
     unsigned char cancel_pending;  /* pthread_cancel asked (preload) */
     unsigned char cancel_disabled; /* PTHREAD_CANCEL_DISABLE */
     unsigned char no_cancel;       /* parked where cancel must not wake */
+    unsigned char interruptible;   /* GREEN__EINTR_*: a signal may end it */
     void *cleanup;                 /* pthread_cleanup_push chain */
     struct green *run_next;
     struct green *q_prev, *q_next;
@@ -288,8 +295,15 @@ struct green__stats {
     uint64_t monitor_events; /* threads that held the OS thread too long */
 };
 
+/* Which parks a signal handler may end with EINTR, as the system calls
+ * they stand for would be (signal(7)): restartable ones only for handlers
+ * installed without SA_RESTART; the others (sleeps, poll, sem_wait) for
+ * every handler. */
+enum { GREEN__EINTR_NONE, GREEN__EINTR_RESTARTABLE, GREEN__EINTR_ALWAYS };
+
 struct green__hub {
     struct green *current;
+    volatile sig_atomic_t signal_arrived; /* GREEN__EINTR_* to deliver */
     struct green__stats stats;
     struct green *hub_thread; /* runs the libev loop on its own stack */
     struct green *previous;   /* the context switched from, for ASan */
@@ -352,6 +366,13 @@ int green__park(struct green__hub *h);
 /* Park where POSIX has no cancellation point (mutex, rwlock, once...):
  * a pending cancel neither prevents nor ends this wait. */
 int green__park_nocancel(struct green__hub *h);
+/* Park; a signal handler may end it with -EINTR (GREEN__EINTR_*). */
+int green__park_interruptible(struct green__hub *h, int kind);
+/* From a signal handler on the hub's OS thread: a handler ran (with
+ * SA_RESTART or not).  If it interrupted the hub's wait for events, one
+ * parked green thread in an interruptible wait gets -EINTR, as one
+ * blocked thread gets EINTR natively.  Async-signal-safe. */
+void green__signal_arrived(struct green__hub *h, int restart);
 /* Ask g to be cancelled: ends a cancellable park of g with -ECANCELED now
  * (or its next one) unless g disabled cancellation. */
 void green__cancel(struct green *g);

@@ -53,6 +53,12 @@ static void report_overflow(const struct green *g)
     green__say(" KiB stack (set GREENRUN_STACK_SIZE)\n");
 }
 
+static void reset_to_default(int sig)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    green__real.sigaction(sig, &dfl, NULL);
+}
+
 static void pass_on(int sig, siginfo_t *info, void *ctx)
 {
     if (previous_action.sa_flags & SA_SIGINFO) {
@@ -65,7 +71,7 @@ static void pass_on(int sig, siginfo_t *info, void *ctx)
         return;
     }
     /* Default action: return and let the fault repeat without us. */
-    signal(sig, SIG_DFL);
+    reset_to_default(sig);
 }
 
 static void on_segv(int sig, siginfo_t *info, void *ctx)
@@ -74,7 +80,7 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
     struct green *g = h ? h->current : NULL;
     if (in_guard_page(g, info->si_addr)) {
         report_overflow(g);
-        signal(SIGABRT, SIG_DFL);
+        reset_to_default(SIGABRT);
         abort();
     }
     pass_on(sig, info, ctx);
@@ -98,7 +104,7 @@ int green__overflow_install(void)
     action.sa_sigaction = on_segv;
     action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&action.sa_mask);
-    if (sigaction(SIGSEGV, &action, &previous_action) < 0)
+    if (green__real.sigaction(SIGSEGV, &action, &previous_action) < 0)
         goto err_altstack;
     return 0;
 
@@ -115,7 +121,7 @@ void green__overflow_uninstall(void)
 {
     if (--installed > 0)
         return;
-    sigaction(SIGSEGV, &previous_action, NULL);
+    green__real.sigaction(SIGSEGV, &previous_action, NULL);
     sigaltstack(&previous_alt_stack, NULL);
     free(alt_stack);
     alt_stack = NULL;

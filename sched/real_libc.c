@@ -22,4 +22,5 @@ struct green__real_fns green__real = {
     .poll = poll,
     .getsockopt = getsockopt,
     .nanosleep = nanosleep,
+    .sigaction = sigaction,
 };

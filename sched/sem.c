@@ -69,7 +69,7 @@ static int take(green_sem_t *s, clockid_t clock,
     }
     green__queue_push(&sm->waiters, self);
     /* ETIMEDOUT, or ECANCELED for a cancelled preloaded thread. */
-    return -green__park(self->hub);
+    return -green__park_interruptible(self->hub, GREEN__EINTR_ALWAYS);
 }
 
 GREEN_EXPORT int green_sem_wait(green_sem_t *s)

@@ -96,6 +96,10 @@ void green__real_resolve(void)
     RESOLVE(system);
     RESOLVE(popen);
     RESOLVE(pclose);
+    RESOLVE(sigaction);
+    RESOLVE(sigwait);
+    RESOLVE(sigwaitinfo);
+    RESOLVE(sigtimedwait);
     RESOLVE(pthread_key_create);
     RESOLVE(pthread_key_delete);
     RESOLVE(pthread_getspecific);

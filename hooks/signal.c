@@ -1,0 +1,146 @@
+/*
+ * signal.c - sigaction and signal, sigwait and friends.
+ *
+ * The hub waits for events in epoll_wait, so a signal that would have
+ * interrupted a program's blocking read interrupts the hub instead.  To
+ * keep the alarm() idiom working, every handler the program installs is
+ * wrapped: the wrapper tells the hub a handler ran (and whether with
+ * SA_RESTART), then calls the program's handler; the hub then ends one
+ * parked green thread's interruptible wait with EINTR (sched/hub.c).  The
+ * program sees its own sigaction structures, never the wrapper.
+ *
+ * sigwait, sigwaitinfo and sigtimedwait wait on a signalfd for the set
+ * (whose signals the program has blocked, as these calls require), so only
+ * the calling green thread waits.
+ */
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "hook.h"
+
+static struct sigaction user_actions[NSIG];
+static volatile sig_atomic_t wrapped[NSIG];
+
+static void wrapper(int sig, siginfo_t *info, void *ctx)
+{
+    const struct sigaction *a = &user_actions[sig];
+    struct green__hub *h = green__hub;
+    if (h)
+        green__signal_arrived(h, (a->sa_flags & SA_RESTART) != 0);
+    if (a->sa_flags & SA_SIGINFO)
+        a->sa_sigaction(sig, info, ctx);
+    else if (a->sa_handler != SIG_IGN && a->sa_handler != SIG_DFL)
+        a->sa_handler(sig);
+}
+
+static int is_handler(const struct sigaction *act)
+{
+    if (act->sa_flags & SA_SIGINFO)
+        return act->sa_sigaction != NULL;
+    return act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
+}
+
+HOOK int sigaction(int sig, const struct sigaction *act,
+                   struct sigaction *old)
+{
+    if (sig <= 0 || sig >= NSIG)
+        return real()->sigaction(sig, act, old);
+    struct sigaction previous = user_actions[sig], mine;
+    int was_wrapped = wrapped[sig];
+    int wrap = act && is_handler(act);
+    if (wrap) {
+        mine = *act;
+        mine.sa_flags |= SA_SIGINFO;
+        mine.sa_sigaction = wrapper;
+        user_actions[sig] = *act; /* before the wrapper can run */
+    }
+    int r = real()->sigaction(sig, wrap ? &mine : act, old);
+    if (r < 0) {
+        user_actions[sig] = previous;
+        return r;
+    }
+    if (act)
+        wrapped[sig] = wrap;
+    if (old && was_wrapped)
+        *old = previous;
+    return r;
+}
+
+/* glibc's signal() has BSD semantics: restart, and block the signal
+ * during its handler. */
+HOOK __sighandler_t signal(int sig, __sighandler_t handler)
+{
+    struct sigaction act = {.sa_handler = handler, .sa_flags = SA_RESTART},
+                     old;
+    sigemptyset(&act.sa_mask);
+    if (sig > 0 && sig < NSIG)
+        sigaddset(&act.sa_mask, sig);
+    if (sigaction(sig, &act, &old) < 0)
+        return SIG_ERR;
+    return old.sa_handler;
+}
+
+/* Take one signal of set from a signalfd, parking until one is pending.
+ * The signal number, or -1 with errno. */
+static int take_signal(struct green__hub *h, const sigset_t *set,
+                       siginfo_t *info, int64_t timeout_ns)
+{
+    struct signalfd_siginfo si;
+    int fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n;
+    while ((n = real()->read(fd, &si, sizeof si)) < 0 && errno == EAGAIN) {
+        int w = green__wait_fd(h, fd, GREEN_READ, timeout_ns);
+        if (w == -ETIMEDOUT)
+            w = -EAGAIN; /* sigtimedwait's way of saying so */
+        if (w < 0) {
+            real()->close(fd);
+            return (int)hook__fail(w);
+        }
+    }
+    real()->close(fd);
+    if (n != sizeof si)
+        return (int)hook__fail(-EINTR);
+    if (info) {
+        *info = (siginfo_t){.si_signo = (int)si.ssi_signo};
+        info->si_code = si.ssi_code;
+        info->si_pid = (pid_t)si.ssi_pid;
+        info->si_uid = si.ssi_uid;
+        info->si_status = si.ssi_status;
+    }
+    return (int)si.ssi_signo;
+}
+
+HOOK int sigtimedwait(const sigset_t *set, siginfo_t *info,
+                      const struct timespec *timeout)
+{
+    struct green__hub *h = hook__parkable();
+    if (!h)
+        return real()->sigtimedwait(set, info, timeout);
+    int64_t ns = timeout ? hook__ns(timeout->tv_sec, timeout->tv_nsec) : -1;
+    return take_signal(h, set, info, ns);
+}
+
+HOOK int sigwaitinfo(const sigset_t *set, siginfo_t *info)
+{
+    struct green__hub *h = hook__parkable();
+    if (!h)
+        return real()->sigwaitinfo(set, info);
+    return take_signal(h, set, info, -1);
+}
+
+HOOK int sigwait(const sigset_t *set, int *sig)
+{
+    struct green__hub *h = hook__parkable();
+    if (!h)
+        return real()->sigwait(set, sig);
+    int r;
+    while ((r = take_signal(h, set, NULL, -1)) < 0 && errno == EINTR)
+        ;
+    if (r < 0)
+        return errno;
+    *sig = r;
+    return 0;
+}
