@@ -39,9 +39,12 @@ BENCH_SRCS = $(wildcard bench/*.c)
 BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
 FIXTURE_SRCS = $(wildcard tests/fixtures/*.c)
-FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%)
+FIXTURE_CXX_SRCS = $(wildcard tests/fixtures/*.cc)
+FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%) \
+               $(FIXTURE_CXX_SRCS:tests/fixtures/%.cc=$(B)/fixtures/%)
+CXX     ?= g++
 
-DEB_PACKAGES = libev-dev bats curl binutils
+DEB_PACKAGES = libev-dev bats curl binutils g++ python3
 
 .PHONY: all deps test test-unit test-bats bench sanitize valgrind demo \
         install clean lint
@@ -89,6 +92,10 @@ $(B)/bench/%: bench/%.c $(B)/libgreen.a
 $(B)/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread
+
+$(B)/fixtures/%: tests/fixtures/%.cc
+	@mkdir -p $(dir $@)
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread -o $@ $<
 
 $(B)/greenrun.pc: scripts/greenrun.pc.in Makefile
 	@mkdir -p $(dir $@)
