@@ -7,7 +7,8 @@
  * and other pollable fds are asked for readiness first (poll with a zero
  * timeout) and only then read or written, in pieces a ready fd accepts
  * without blocking.  Regular files and block devices are never pollable and
- * pass straight through.  What an fd is gets learnt on first use and
+ * pass straight through, or, with GREENRUN_FILE_POOL=1, run on the offload
+ * pool (file.c).  What an fd is gets learnt on first use and
  * forgotten when it is closed, so descriptors the shim never saw created
  * (inherited, from eventfd, passed over SCM_RIGHTS) work too.
  */
@@ -60,14 +61,23 @@ static int learn(struct green__fd_entry *e, int fd)
     return 0;
 }
 
+/* The entry of fd with its kind known, or NULL (no memory, bad fd). */
+static struct green__fd_entry *known_entry(struct green__hub *h, int fd)
+{
+    struct green__fd_entry *e = green__fd_entry(h, fd);
+    if (!e || (e->kind == GREEN__FD_UNKNOWN && learn(e, fd) < 0))
+        return NULL;
+    return e;
+}
+
 struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub)
 {
     struct green__hub *h = hook__parkable();
     if (!h)
         return NULL;
     h->current->last_call = __builtin_return_address(0);
-    struct green__fd_entry *e = green__fd_entry(h, fd);
-    if (!e || (e->kind == GREEN__FD_UNKNOWN && learn(e, fd) < 0))
+    struct green__fd_entry *e = known_entry(h, fd);
+    if (!e)
         return NULL;
     if (e->kind == GREEN__FD_FILE) {
         h->stats.file_calls++;
@@ -77,6 +87,19 @@ struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub)
         return NULL;
     *hub = h;
     return e;
+}
+
+/* GREENRUN_FILE_POOL: a regular file's calls run on the offload pool. */
+struct green__hub *hook__file_pool(int fd)
+{
+    if (!green__config.file_pool)
+        return NULL;
+    struct green__hub *h = hook__parkable();
+    if (!h)
+        return NULL;
+    h->current->last_call = __builtin_return_address(0);
+    struct green__fd_entry *e = known_entry(h, fd);
+    return e && e->kind == GREEN__FD_FILE ? h : NULL;
 }
 
 void hook__fd_created(int fd)

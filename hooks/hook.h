@@ -36,6 +36,25 @@ struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub);
 /* A new fd was created: forget whatever a missed close left behind. */
 void hook__fd_created(int fd);
 
+/* The hub if a call on fd should run on the offload pool: GREENRUN_FILE_POOL
+ * is on, the caller may park and fd is a regular file or block device.
+ * NULL: go on as without the pool. */
+struct green__hub *hook__file_pool(int fd);
+
+enum hook__file_op {
+    HOOK__READ,
+    HOOK__WRITE,
+    HOOK__PREAD,
+    HOOK__PWRITE,
+    HOOK__FSYNC,
+    HOOK__FDATASYNC
+};
+
+/* Make one call on a regular file on the offload pool (file.c); returns
+ * and sets errno as the call would. */
+ssize_t hook__file_call(struct green__hub *h, enum hook__file_op op, int fd,
+                        void *buf, size_t len, off_t offset);
+
 /* One try of a call that must not block; returns like the libc call. */
 typedef ssize_t (*hook__attempt_fn)(int fd, void *ctx);
 

@@ -23,7 +23,9 @@ static ssize_t try_recv(int fd, void *ctx)
 
 HOOK ssize_t read(int fd, void *buf, size_t len)
 {
-    struct green__hub *h;
+    struct green__hub *h = hook__file_pool(fd);
+    if (h)
+        return hook__file_call(h, HOOK__READ, fd, buf, len, 0);
     struct green__fd_entry *e = hook__blocking_fd(fd, &h);
     if (!e || len == 0)
         return real()->read(fd, buf, len);
@@ -35,7 +37,9 @@ HOOK ssize_t read(int fd, void *buf, size_t len)
 
 HOOK ssize_t write(int fd, const void *buf, size_t len)
 {
-    struct green__hub *h;
+    struct green__hub *h = hook__file_pool(fd);
+    if (h)
+        return hook__file_call(h, HOOK__WRITE, fd, (void *)buf, len, 0);
     struct green__fd_entry *e = hook__blocking_fd(fd, &h);
     if (!e || len == 0)
         return real()->write(fd, buf, len);

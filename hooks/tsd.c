@@ -3,7 +3,10 @@
  * getspecific, setspecific.
  *
  * glibc keeps values per OS thread, and all green threads share one, so the
- * values of green threads live with them (sched/specific.c).  Keys come
+ * values of green threads live with them (sched/specific.c).  The adopted
+ * main thread is the OS thread's own and keeps using glibc's values: what
+ * libraries stored there before the constructor ran (the sanitizers keep
+ * their thread state in a key) stays visible.  Keys come
  * from glibc, so native threads keep using its values; the destructor of
  * each key is remembered here and run when a green thread ends, for up to
  * PTHREAD_DESTRUCTOR_ITERATIONS rounds while destructors keep setting
@@ -59,9 +62,16 @@ HOOK int pthread_key_delete(pthread_key_t key)
     return r;
 }
 
-HOOK void *pthread_getspecific(pthread_key_t key)
+/* The green thread whose keys we keep, or NULL where glibc keeps them. */
+static struct green *keeper(void)
 {
     struct green *self = green__current();
+    return self && self != self->hub->main_thread ? self : NULL;
+}
+
+HOOK void *pthread_getspecific(pthread_key_t key)
+{
+    struct green *self = keeper();
     if (!self)
         return real()->pthread_getspecific(key);
     return green__specific_get(self, key);
@@ -69,7 +79,7 @@ HOOK void *pthread_getspecific(pthread_key_t key)
 
 HOOK int pthread_setspecific(pthread_key_t key, const void *value)
 {
-    struct green *self = green__current();
+    struct green *self = keeper();
     if (!self)
         return real()->pthread_setspecific(key, value);
     return -green__specific_set(self, key, (void *)value);

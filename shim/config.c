@@ -100,6 +100,16 @@ static void load_debug(void)
     green__config.debug = v[0] == '1';
 }
 
+static void load_file_pool(void)
+{
+    const char *v = setting("GREENRUN_FILE_POOL");
+    if (!v)
+        return;
+    if (strcmp(v, "0") && strcmp(v, "1"))
+        reject("GREENRUN_FILE_POOL", v, "0 or 1");
+    green__config.file_pool = v[0] == '1';
+}
+
 /* May we append to path, or create it?  Checked without creating it: every
  * child process inherits the setting, and most never report. */
 static int writable_path(const char *path)
@@ -134,5 +144,6 @@ void green__config_load(void)
     load_stack_size();
     load_monitor();
     load_debug();
+    load_file_pool();
     load_stats();
 }

@@ -14,6 +14,10 @@
 #include "internal.h"
 #include "shim.h"
 
+/* The hub of the main OS thread.  Also keeps it reachable for leak
+ * checkers, which do not look into thread-local storage. */
+static struct green__hub *main_hub;
+
 __attribute__((constructor)) static void greenrun_init(void)
 {
     green__real_ready();
@@ -30,6 +34,7 @@ __attribute__((constructor)) static void greenrun_init(void)
         green__hub_destroy(h);
         return;
     }
+    main_hub = h;
     h->stats.spawned = h->stats.peak_live = 1;
     if (green__config.stats)
         atexit(green__stats_report_once);

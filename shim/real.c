@@ -151,5 +151,16 @@ void green__real_resolve(void)
     RESOLVE(__pthread_register_cancel);
     RESOLVE(__pthread_unregister_cancel);
     RESOLVE(__pthread_unwind_next);
+    RESOLVE(getaddrinfo);
+    RESOLVE(getnameinfo);
+    RESOLVE(gethostbyname);
+    RESOLVE(gethostbyname_r);
+    RESOLVE(gethostbyname2_r);
+    RESOLVE(res_query);
+    RESOLVE(res_search);
+    RESOLVE(pread);
+    RESOLVE(pwrite);
+    RESOLVE(fsync);
+    RESOLVE(fdatasync);
     __atomic_store_n(&green__real_resolved, 1, __ATOMIC_RELEASE);
 }

@@ -23,6 +23,7 @@ struct green__config {
     const char *stats; /* NULL: off; "1": stderr; else a path */
     unsigned monitor_ms; /* 0: off */
     int debug;
+    int file_pool; /* GREENRUN_FILE_POOL: regular-file calls on the pool */
 };
 extern struct green__config green__config;
 

@@ -125,14 +125,15 @@ ran=(sh -c 'echo ran')
 
 @test "bad values are refused without the launcher too" {
     # The library validates on its own: plain LD_PRELOAD gives the same line.
-    # The launcher's list is reused because a sanitizer build needs libasan
-    # first.
+    # The launcher's list and ASan options are reused because a sanitizer
+    # build needs libasan preloaded too.
     preload=$("$greenrun" sh -c 'echo $LD_PRELOAD')
+    asan_options=$("$greenrun" sh -c 'echo "${ASAN_OPTIONS:-}"')
     [[ $preload == *libgreenrun.so* ]]
     refused "$(stack_msg abc)" env LD_PRELOAD="$preload" \
-        GREENRUN_STACK_SIZE=abc "${ran[@]}"
-    refused "$(debug_msg 2)" env LD_PRELOAD="$preload" GREENRUN_DEBUG=2 \
-        "${ran[@]}"
+        ASAN_OPTIONS="$asan_options" GREENRUN_STACK_SIZE=abc "${ran[@]}"
+    refused "$(debug_msg 2)" env LD_PRELOAD="$preload" \
+        ASAN_OPTIONS="$asan_options" GREENRUN_DEBUG=2 "${ran[@]}"
     [ "$failures" -eq 0 ]
 }
 
