@@ -34,8 +34,10 @@ HOOK void _Exit(int status) __attribute__((alias("_exit")));
 HOOK pid_t fork(void)
 {
     pid_t pid = real()->fork();
-    if (pid == 0 && green__hub)
+    if (pid == 0 && green__hub) {
         green__fork_child(green__hub);
+        green__shim_fork_child(green__hub);
+    }
     return pid;
 }
 
@@ -165,35 +167,59 @@ static int child_status(pid_t pid)
     return status;
 }
 
-/* As POSIX describes system(): the caller ignores SIGINT and SIGQUIT and
- * blocks SIGCHLD while it waits; the child gets them back. */
-static int system_green(const char *command)
+/* system() calls in progress share one saved SIGINT/SIGQUIT disposition
+ * and SIGCHLD mask, as in glibc: the first saves, the last restores. */
+static int system_calls;
+static struct sigaction saved_int, saved_quit;
+static sigset_t saved_mask;
+
+static void system_enter(void)
 {
-    struct sigaction ignore = {.sa_handler = SIG_IGN}, old_int, old_quit;
-    sigset_t chld, old_mask, defaults;
-    posix_spawnattr_t attr;
-    pid_t pid;
+    struct sigaction ignore = {.sa_handler = SIG_IGN};
+    sigset_t chld;
+    if (system_calls++)
+        return;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
-    sigaction(SIGINT, &ignore, &old_int);
-    sigaction(SIGQUIT, &ignore, &old_quit);
-    sigprocmask(SIG_BLOCK, &chld, &old_mask);
+    sigaction(SIGINT, &ignore, &saved_int);
+    sigaction(SIGQUIT, &ignore, &saved_quit);
+    sigprocmask(SIG_BLOCK, &chld, &saved_mask);
+}
+
+static void system_leave(void)
+{
+    if (--system_calls)
+        return;
+    sigaction(SIGINT, &saved_int, NULL);
+    sigaction(SIGQUIT, &saved_quit, NULL);
+    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+}
+
+/* As POSIX describes system(): the caller ignores SIGINT and SIGQUIT and
+ * blocks SIGCHLD while it waits; the child gets them back.  All green
+ * threads share the one OS thread's mask, so they see SIGCHLD blocked
+ * meanwhile too. */
+static int system_green(const char *command)
+{
+    const struct sigaction *old_int = &saved_int, *old_quit = &saved_quit;
+    sigset_t defaults;
+    posix_spawnattr_t attr;
+    pid_t pid;
+    system_enter();
     sigemptyset(&defaults);
-    if (old_int.sa_handler != SIG_IGN)
+    if (old_int->sa_handler != SIG_IGN)
         sigaddset(&defaults, SIGINT);
-    if (old_quit.sa_handler != SIG_IGN)
+    if (old_quit->sa_handler != SIG_IGN)
         sigaddset(&defaults, SIGQUIT);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setsigmask(&attr, &old_mask);
+    posix_spawnattr_setsigmask(&attr, &saved_mask);
     posix_spawnattr_setflags(&attr,
                              POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
     int err = spawn_shell(&pid, command, NULL, &attr);
     int status = err ? 127 << 8 : child_status(pid);
     posix_spawnattr_destroy(&attr);
-    sigaction(SIGINT, &old_int, NULL);
-    sigaction(SIGQUIT, &old_quit, NULL);
-    sigprocmask(SIG_SETMASK, &old_mask, NULL);
+    system_leave();
     return status;
 }
 
@@ -213,6 +239,8 @@ struct piped_child {
 
 static struct piped_child *piped_children;
 
+/* As glibc: the child closes the streams of earlier popen calls, and the
+ * parent's end is close-on-exec only if the mode asks for it ("e"). */
 static FILE *popen_green(const char *command, const char *mode)
 {
     int fds[2], reading = mode[0] == 'r';
@@ -224,10 +252,14 @@ static FILE *popen_green(const char *command, const char *mode)
     }
     int mine = reading ? fds[0] : fds[1], theirs = reading ? fds[1] : fds[0];
     posix_spawn_file_actions_init(&actions);
+    for (struct piped_child *c = piped_children; c; c = c->next)
+        posix_spawn_file_actions_addclose(&actions, fileno(c->stream));
     posix_spawn_file_actions_adddup2(&actions, theirs, reading ? 1 : 0);
     int err = spawn_shell(&child->pid, command, &actions, NULL);
     posix_spawn_file_actions_destroy(&actions);
     real()->close(theirs);
+    if (!strchr(mode, 'e'))
+        real()->fcntl(mine, F_SETFD, 0);
     child->stream = err ? NULL : fdopen(mine, reading ? "r" : "w");
     if (!child->stream) {
         real()->close(mine);
@@ -242,7 +274,8 @@ static FILE *popen_green(const char *command, const char *mode)
 
 HOOK FILE *popen(const char *command, const char *mode)
 {
-    if (!hook__parkable() || !mode || (strcmp(mode, "r") && strcmp(mode, "w")))
+    if (!hook__parkable() || !mode || (mode[0] != 'r' && mode[0] != 'w') ||
+        strspn(mode + 1, "e") != strlen(mode + 1))
         return real()->popen(command, mode);
     return popen_green(command, mode);
 }

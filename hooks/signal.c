@@ -24,14 +24,33 @@ static volatile sig_atomic_t wrapped[NSIG];
 
 static void wrapper(int sig, siginfo_t *info, void *ctx)
 {
-    const struct sigaction *a = &user_actions[sig];
+    struct sigaction a = user_actions[sig];
     struct green__hub *h = green__hub;
+    if (a.sa_flags & SA_RESETHAND) {
+        /* The kernel has put SIG_DFL back already; so do we.  The flags
+         * stay, without the SA_SIGINFO the wrapper added. */
+        user_actions[sig].sa_handler = SIG_DFL;
+        user_actions[sig].sa_flags &= ~SA_SIGINFO;
+    }
     if (h)
-        green__signal_arrived(h, (a->sa_flags & SA_RESTART) != 0);
-    if (a->sa_flags & SA_SIGINFO)
-        a->sa_sigaction(sig, info, ctx);
-    else if (a->sa_handler != SIG_IGN && a->sa_handler != SIG_DFL)
-        a->sa_handler(sig);
+        green__signal_arrived(h, (a.sa_flags & SA_RESTART) != 0);
+    if (a.sa_flags & SA_SIGINFO)
+        a.sa_sigaction(sig, info, ctx);
+    else if (a.sa_handler != SIG_IGN && a.sa_handler != SIG_DFL)
+        a.sa_handler(sig);
+}
+
+/* What the kernel reported, with the program's handler and SA_SIGINFO in
+ * place of the wrapper's. */
+static void show_program_action(struct sigaction *old,
+                                const struct sigaction *program)
+{
+    old->sa_flags = (old->sa_flags & ~SA_SIGINFO) |
+                    (program->sa_flags & SA_SIGINFO);
+    if (program->sa_flags & SA_SIGINFO)
+        old->sa_sigaction = program->sa_sigaction;
+    else
+        old->sa_handler = program->sa_handler;
 }
 
 static int is_handler(const struct sigaction *act)
@@ -63,7 +82,7 @@ HOOK int sigaction(int sig, const struct sigaction *act,
     if (act)
         wrapped[sig] = wrap;
     if (old && was_wrapped)
-        *old = previous;
+        show_program_action(old, &previous);
     return r;
 }
 
@@ -79,6 +98,38 @@ HOOK __sighandler_t signal(int sig, __sighandler_t handler)
     if (sigaction(sig, &act, &old) < 0)
         return SIG_ERR;
     return old.sa_handler;
+}
+
+/* Park until a signal handler runs; always -1 with EINTR, as natively. */
+static int await_handler(struct green__hub *h)
+{
+    int r;
+    while ((r = green__park_interruptible(h, GREEN__EINTR_SIGSUSPEND)) !=
+           -EINTR)
+        if (r == -ECANCELED)
+            hook__cancelled();
+    return (int)hook__fail(-EINTR);
+}
+
+HOOK int pause(void)
+{
+    struct green__hub *h = hook__parkable();
+    return h ? await_handler(h) : real()->pause();
+}
+
+HOOK int sigsuspend(const sigset_t *mask)
+{
+    struct green__hub *h = hook__parkable();
+    sigset_t old;
+    if (!h)
+        return real()->sigsuspend(mask);
+    if (sigprocmask(SIG_SETMASK, mask, &old) < 0)
+        return -1;
+    int r = await_handler(h);
+    int saved_errno = errno;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    errno = saved_errno;
+    return r;
 }
 
 /* Take one signal of set from a signalfd, parking until one is pending.

@@ -121,6 +121,7 @@ HOOK int pthread_kill(pthread_t t, int sig)
         return ESRCH;
     if (sig == 0)
         return 0;
+    g->hub->signal_target = g;
     return real()->pthread_kill(os_thread(), sig);
 }
 

@@ -13,9 +13,10 @@
  * descriptor numbers as natively.
  *
  * The hub keeps an ev_async watcher active at all times.  It is the door for
- * wake-ups from other OS threads, and it keeps ev_run blocking when every
- * green thread waits on something without a watcher (a deadlocked program
- * then hangs quietly, as it would natively, instead of spinning).
+ * wake-ups from other OS threads (the offload pool's workers, offload.c),
+ * and it keeps ev_run blocking when every green thread waits on something
+ * without a watcher (a deadlocked program then hangs quietly, as it would
+ * natively, instead of spinning).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -172,14 +173,26 @@ static int takes_eintr(const struct green *g, int kind)
     return g && g->state == GREEN__PARKED && g->interruptible >= kind;
 }
 
-/* One parked thread gets the EINTR; the main thread first, as the kernel
- * prefers it for process-directed signals. */
+/* The one thread whose wait a signal ends.  Natively a thread-directed
+ * signal (pthread_kill) interrupts its target, a thread in pause or
+ * sigsuspend is there to take signals, and otherwise the kernel picks the
+ * main thread (all green threads share its signal mask).  Nobody else's
+ * call is interrupted, whatever they are waiting for. */
+static struct green *signal_taker(struct green__hub *h, int kind)
+{
+    struct green *g = h->signal_target;
+    h->signal_target = NULL;
+    if (g)
+        return takes_eintr(g, kind) ? g : NULL;
+    for (g = h->all; g; g = g->all_next)
+        if (takes_eintr(g, GREEN__EINTR_SIGSUSPEND))
+            return g;
+    return takes_eintr(h->main_thread, kind) ? h->main_thread : NULL;
+}
+
 static void deliver_eintr(struct green__hub *h, int kind)
 {
-    struct green *g = h->main_thread;
-    if (!takes_eintr(g, kind))
-        for (g = h->all; g && !takes_eintr(g, kind); g = g->all_next)
-            ;
+    struct green *g = signal_taker(h, kind);
     if (g)
         green__wake(g, -EINTR);
 }
@@ -193,13 +206,13 @@ static void on_wakeup(struct ev_loop *loop, ev_async *w, int revents)
     h->signal_arrived = 0;
     if (kind)
         deliver_eintr(h, kind);
+    green__offload_finish(h);
 }
 
 void green__signal_arrived(struct green__hub *h, int restart)
 {
-    /* A green thread was running: it took the signal in user space, and
-     * no system call of anyone's was interrupted. */
-    if (h->current != h->hub_thread || !h->loop)
+    /* Without a loop nobody has parked yet: nothing to interrupt. */
+    if (!h->loop)
         return;
     int kind = restart ? GREEN__EINTR_ALWAYS : GREEN__EINTR_RESTARTABLE;
     if (!h->signal_arrived || kind < h->signal_arrived)
@@ -336,10 +349,12 @@ void green__fork_child(struct green__hub *h)
     }
     h->runq_head = h->runq_tail = NULL;
     h->live = 1;
+    h->stats = (struct green__stats){.spawned = 1, .peak_live = 1};
     h->dead = NULL;
     h->all_done = NULL;
     if (self != h->main_thread)
         h->main_thread = NULL;
+    green__offload_fork_child(h);
     if (h->loop)
         ev_loop_fork(h->loop);
 }
@@ -354,6 +369,7 @@ void green__hub_destroy(struct green__hub *h)
     green__stack_pool_drain(h);
     green__fd_table_free(h);
     green__overflow_uninstall();
+    green__offload_stop(h); /* its workers ring h->wakeup */
     if (h->loop) {
         ev_async_stop(h->loop, &h->wakeup);
         ev_loop_destroy(h->loop);

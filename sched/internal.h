@@ -44,6 +44,9 @@ void green__say(const char *msg);
  * core reaches libc only through this table.  libgreen fills it statically
  * (sched/real_libc.c); the preload library resolves it in shim/.
  */
+struct addrinfo; /* <netdb.h>, for the resolver's entries */
+struct hostent;
+
 struct green__real_fns {
     /* Used by the core (filled for libgreen too). */
     ssize_t (*read)(int fd, void *buf, size_t len);
@@ -121,6 +124,8 @@ struct green__real_fns {
     int (*sigaction)(int sig, const struct sigaction *act,
                      struct sigaction *old);
     int (*sigwait)(const sigset_t *set, int *sig);
+    int (*pause)(void);
+    int (*sigsuspend)(const sigset_t *mask);
     int (*sigwaitinfo)(const sigset_t *set, siginfo_t *info);
     int (*sigtimedwait)(const sigset_t *set, siginfo_t *info,
                         const struct timespec *timeout);
@@ -191,6 +196,27 @@ struct green__real_fns {
     void (*__pthread_unregister_cancel)(__pthread_unwind_buf_t *buf);
     void (*__pthread_unwind_next)(__pthread_unwind_buf_t *buf)
         __attribute__((noreturn));
+    /* Run on the offload pool by hooks/dns.c and hooks/file.c. */
+    int (*getaddrinfo)(const char *node, const char *service,
+                       const struct addrinfo *hints, struct addrinfo **res);
+    int (*getnameinfo)(const struct sockaddr *addr, socklen_t alen,
+                       char *host, socklen_t hostlen, char *serv,
+                       socklen_t servlen, int flags);
+    struct hostent *(*gethostbyname)(const char *name);
+    int (*gethostbyname_r)(const char *name, struct hostent *ret, char *buf,
+                           size_t buflen, struct hostent **result,
+                           int *h_errnop);
+    int (*gethostbyname2_r)(const char *name, int af, struct hostent *ret,
+                            char *buf, size_t buflen, struct hostent **result,
+                            int *h_errnop);
+    int (*res_query)(const char *name, int class, int type,
+                     unsigned char *answer, int len);
+    int (*res_search)(const char *name, int class, int type,
+                      unsigned char *answer, int len);
+    ssize_t (*pread)(int fd, void *buf, size_t len, off_t offset);
+    ssize_t (*pwrite)(int fd, const void *buf, size_t len, off_t offset);
+    int (*fsync)(int fd);
+    int (*fdatasync)(int fd);
 };
 extern struct green__real_fns green__real;
 
@@ -293,17 +319,24 @@ struct green__stats {
     uint64_t timed_waits;
     uint64_t file_calls; /* passed through on regular files: may block */
     uint64_t monitor_events; /* threads that held the OS thread too long */
+    uint64_t offloaded;      /* calls run on the native pool (offload.c) */
 };
 
 /* Which parks a signal handler may end with EINTR, as the system calls
  * they stand for would be (signal(7)): restartable ones only for handlers
  * installed without SA_RESTART; the others (sleeps, poll, sem_wait) for
  * every handler. */
-enum { GREEN__EINTR_NONE, GREEN__EINTR_RESTARTABLE, GREEN__EINTR_ALWAYS };
+enum {
+    GREEN__EINTR_NONE,
+    GREEN__EINTR_RESTARTABLE,
+    GREEN__EINTR_ALWAYS,
+    GREEN__EINTR_SIGSUSPEND /* pause, sigsuspend: waiting for a signal */
+};
 
 struct green__hub {
     struct green *current;
     volatile sig_atomic_t signal_arrived; /* GREEN__EINTR_* to deliver */
+    struct green *volatile signal_target; /* of pthread_kill, or NULL */
     struct green__stats stats;
     struct green *hub_thread; /* runs the libev loop on its own stack */
     struct green *previous;   /* the context switched from, for ASan */
@@ -327,6 +360,7 @@ struct green__hub {
     unsigned pool_count;
     struct green__fd_entry **fd_pages;
     size_t fd_page_count;
+    struct green__pool *offload; /* offload.c's native workers, or NULL */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library
@@ -339,6 +373,23 @@ void green__hub_destroy(struct green__hub *h);
 
 /* After fork, in the child: keep only the calling green thread. */
 void green__fork_child(struct green__hub *h);
+
+/* ---- The offload pool (offload.c) --------------------------------------- */
+
+/* At most this many native worker threads per hub. */
+#define GREEN__OFFLOAD_THREADS 16
+
+/* Run fn(arg) on a native worker thread while the calling green thread
+ * parks (not cancellable: the job lives on its stack).  0 once fn has
+ * returned; -ENOMEM or -EAGAIN if no worker could take it (fn did not
+ * run: the caller may run it itself). */
+int green__offload(struct green__hub *h, void (*fn)(void *arg), void *arg);
+/* From the hub's ev_async callback: wake the threads whose jobs are done. */
+void green__offload_finish(struct green__hub *h);
+/* In a forked child: the workers stayed behind; forget them. */
+void green__offload_fork_child(struct green__hub *h);
+/* Stop and join the workers (hub destruction: no job is pending). */
+void green__offload_stop(struct green__hub *h);
 
 /* The hub's libev loop, created on first use. */
 struct ev_loop *green__loop(struct green__hub *h);

@@ -22,5 +22,13 @@ struct green__real_fns green__real = {
     .poll = poll,
     .getsockopt = getsockopt,
     .nanosleep = nanosleep,
+    /* The offload pool's workers (offload.c). */
+    .pthread_create = pthread_create,
+    .pthread_join = pthread_join,
+    .pthread_mutex_lock = pthread_mutex_lock,
+    .pthread_mutex_unlock = pthread_mutex_unlock,
+    .pthread_cond_wait = pthread_cond_wait,
+    .pthread_cond_signal = pthread_cond_signal,
+    .pthread_cond_broadcast = pthread_cond_broadcast,
     .sigaction = sigaction,
 };

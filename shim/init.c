@@ -18,6 +18,12 @@
  * checkers, which do not look into thread-local storage. */
 static struct green__hub *main_hub;
 
+void green__shim_fork_child(struct green__hub *h)
+{
+    if (green__config.monitor_ms)
+        green__monitor_start(h);
+}
+
 __attribute__((constructor)) static void greenrun_init(void)
 {
     green__real_ready();

@@ -11,10 +11,20 @@
  * thread, and the last hooked call it made; when the thread lets go, a
  * second line gives the total.  The monitor only reads: it never switches
  * or signals anything.
+ *
+ * On a busy machine the whole process may simply not get a CPU for a
+ * while, which is no green thread's doing.  So a hold is reported only if
+ * the OS thread is blocked in the kernel (an unhooked blocking call) or
+ * has spent at least half of the time computing; a thread that is runnable
+ * but not running is given more time.
  */
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "internal.h"
 #include "shim.h"
@@ -22,6 +32,7 @@
 struct episode {
     uint64_t switches;    /* the counter when it last moved */
     int64_t since_ms;     /* when it last moved */
+    int64_t cpu_since_ms; /* the OS thread's CPU time then */
     struct green *holder; /* reported holder, or NULL */
     uint64_t holder_id;
 };
@@ -31,6 +42,46 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct watched {
+    struct green__hub *hub;
+    clockid_t cpu_clock; /* of the hub's OS thread */
+    pid_t tid;
+};
+
+static int64_t cpu_ms(clockid_t clock)
+{
+    struct timespec ts;
+    if (clock_gettime(clock, &ts) < 0)
+        return 0;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether the OS thread is runnable (state R) rather than blocked. */
+static int runnable(pid_t tid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    ssize_t n = green__real.read(fd, stat, sizeof stat - 1);
+    green__real.close(fd);
+    if (n <= 0)
+        return 0;
+    stat[n] = '\0';
+    const char *end = strrchr(stat, ')'); /* the name may hold spaces */
+    return end && end[1] == ' ' && end[2] == 'R';
+}
+
+/* Held by a green thread, not just starved of CPU by the machine. */
+static int held_by_program(const struct watched *w, const struct episode *e,
+                           int64_t held)
+{
+    if (!runnable(w->tid))
+        return 1;
+    return (cpu_ms(w->cpu_clock) - e->cpu_since_ms) * 2 >= held;
 }
 
 static const char *call_name(const void *pc)
@@ -68,8 +119,9 @@ static void report_release(struct episode *e, int64_t held)
     e->holder = NULL;
 }
 
-static void sample(struct green__hub *h, struct episode *e, int64_t limit)
+static void sample(const struct watched *w, struct episode *e, int64_t limit)
 {
+    struct green__hub *h = w->hub;
     uint64_t switches = __atomic_load_n(&h->stats.switches, __ATOMIC_RELAXED);
     struct green *g = __atomic_load_n(&h->current, __ATOMIC_RELAXED);
     int64_t now = now_ms();
@@ -78,37 +130,45 @@ static void sample(struct green__hub *h, struct episode *e, int64_t limit)
             report_release(e, now - e->since_ms);
         e->switches = switches;
         e->since_ms = now;
+        e->cpu_since_ms = cpu_ms(w->cpu_clock);
         return;
     }
     if (e->holder || !g || g == h->hub_thread ||
         __atomic_load_n(&h->live, __ATOMIC_RELAXED) < 2)
         return;
-    if (now - e->since_ms > limit)
+    if (now - e->since_ms > limit && held_by_program(w, e, now - e->since_ms))
         report_hold(h, g, e, now - e->since_ms);
 }
 
 static void *watch(void *arg)
 {
-    struct green__hub *h = arg;
+    struct watched *w = arg;
     int64_t limit = green__config.monitor_ms;
     int64_t step_ns = limit * 1000000 / 4;
     struct timespec step = {step_ns / 1000000000, step_ns % 1000000000};
     struct episode e = {.since_ms = now_ms()};
     for (;;) {
         green__real.nanosleep(&step, NULL);
-        sample(h, &e, limit);
+        sample(w, &e, limit);
     }
     return NULL;
 }
 
+/* Called on the hub's OS thread. */
 void green__monitor_start(struct green__hub *h)
 {
+    static struct watched w;
     pthread_t t;
     pthread_attr_t attr;
+    w.hub = h;
+    w.tid = (pid_t)syscall(SYS_gettid);
+    if (green__real.pthread_getcpuclockid(green__real.pthread_self(),
+                                          &w.cpu_clock))
+        w.cpu_clock = CLOCK_THREAD_CPUTIME_ID;
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 * 1024);
-    if (green__real.pthread_create(&t, &attr, watch, h) != 0)
+    if (green__real.pthread_create(&t, &attr, watch, &w) != 0)
         green__say("greenrun: cannot start the monitor thread\n");
     pthread_attr_destroy(&attr);
 }

@@ -98,6 +98,8 @@ void green__real_resolve(void)
     RESOLVE(pclose);
     RESOLVE(sigaction);
     RESOLVE(sigwait);
+    RESOLVE(pause);
+    RESOLVE(sigsuspend);
     RESOLVE(sigwaitinfo);
     RESOLVE(sigtimedwait);
     RESOLVE(pthread_key_create);

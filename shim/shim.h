@@ -33,6 +33,9 @@ void green__config_load(void);
 /* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
 void green__monitor_start(struct green__hub *h);
 
+/* In a forked child: start again what fork did not copy (the monitor). */
+void green__shim_fork_child(struct green__hub *h);
+
 /* Print the GREENRUN_STATS report if asked for and not yet printed: at
  * exit (atexit), or at _exit (hooks/process.c). */
 void green__stats_report_once(void);

@@ -8,7 +8,7 @@ greenrun=$BATS_TEST_DIRNAME/../../scripts/greenrun
 # in a scratch directory so that nothing a program writes lands elsewhere.
 launcher_setup() {
     unset GREENRUN_STACK_SIZE GREENRUN_STATS GREENRUN_MONITOR_MS \
-        GREENRUN_DEBUG GREENRUN_LIB LD_PRELOAD
+        GREENRUN_DEBUG GREENRUN_FILE_POOL GREENRUN_LIB LD_PRELOAD
     cd "$BATS_TEST_TMPDIR" || return 1
 }
 

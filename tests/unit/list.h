@@ -84,3 +84,7 @@ X(io_connect_refused)
 
 /* test_overflow.c */
 X(overflow_reported)
+
+/* test_offload.c */
+X(offload_pool_bounded_and_hub_runs)
+X(offload_jobs_run_side_by_side)

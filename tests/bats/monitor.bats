@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# Feature: the blocking monitor (--monitor MS, GREENRUN_MONITOR_MS).  A
+# green thread that holds the OS thread longer than MS while other green
+# threads exist is reported on stderr, with its id, its name and its last
+# hooked call, and again when it lets go; a program that keeps yielding, or
+# has nothing to starve, is never reported.  The program's own output is
+# unchanged.
+
+load helpers
+
+setup() {
+    greenrun_setup
+    [ -x "$FIXTURES/spinner" ] || {
+        echo "fixture missing: $FIXTURES/spinner (make -C /work/main all)"
+        return 1
+    }
+}
+
+teardown() {
+    greenrun_teardown
+}
+
+HELD_RE='^greenrun: monitor: green thread ([0-9]+)( \(([^)]*)\))? has held the OS thread for ([0-9]+) ms \(last hooked call: ([^)]+)\)$'
+GONE_RE='^greenrun: monitor: green thread ([0-9]+) let the OS thread go after ([0-9]+) ms$'
+
+# assert_same_transcript A B: the run_to runs A and B printed the same
+# stdout and exited alike.
+assert_same_transcript() {
+    run diff -u <(transcript "$1") <(transcript "$2")
+    if [ "$status" -ne 0 ]; then
+        echo "stdout+status differ ($1 -, $2 +):"
+        echo "$output"
+        return 1
+    fi
+}
+
+# monitor_lines FILE: the monitor's lines in FILE.
+monitor_lines() {
+    grep 'monitor' "$1" || true
+}
+
+@test "monitor: a spinning thread is named, with its last hooked call, and let go" {
+    local err held gone
+
+    run_to spinner.native native "$FIXTURES/spinner" 300
+    run_to spinner.greenrun native "$GREENRUN" --monitor 100 -- \
+        "$FIXTURES/spinner" 300
+    assert_same_transcript spinner.native spinner.greenrun
+
+    err=$BATS_TEST_TMPDIR/spinner.greenrun.err
+    echo "--- stderr under greenrun:"
+    cat "$err"
+    held=$(grep 'has held the OS thread' "$err" || true)
+    gone=$(grep 'let the OS thread go' "$err" || true)
+    assert_equal "$(grep -c . <<<"$held")" 1 "number of 'has held' lines"
+    assert_equal "$(grep -c . <<<"$gone")" 1 "number of 'let go' lines"
+    [[ $held =~ $HELD_RE ]] || {
+        echo "malformed line: $held"
+        return 1
+    }
+    local id=${BASH_REMATCH[1]}
+    assert_equal "${BASH_REMATCH[3]}" spinner "thread name in the report"
+    assert_equal "${BASH_REMATCH[5]}" usleep "last hooked call"
+    [ "${BASH_REMATCH[4]}" -ge 100 ]
+    [[ $gone =~ $GONE_RE ]] || {
+        echo "malformed line: $gone"
+        return 1
+    }
+    assert_equal "${BASH_REMATCH[1]}" "$id" "id of the thread that let go"
+    [ "${BASH_REMATCH[2]}" -ge 100 ]
+    # The "has held" report comes before the "let go" one.
+    [[ $(monitor_lines "$err") == *"has held"*"let the OS thread go"* ]]
+}
+
+@test "monitor: the report is counted in the stats line" {
+    local err
+
+    run_to spinner native "$GREENRUN" --monitor 100 --stats -- \
+        "$FIXTURES/spinner" 300
+    err=$BATS_TEST_TMPDIR/spinner.err
+    cat "$err"
+    assert_equal "$(<"$BATS_TEST_TMPDIR/spinner.status")" 0 "exit status"
+    grep -Eq '^greenrun: stats: .*, 1 monitor events($|,)' "$err"
+}
+
+@test "monitor: GREENRUN_MONITOR_MS in the environment works like --monitor" {
+    local err
+
+    GREENRUN_MONITOR_MS=100 run_to spinner greenrun "$FIXTURES/spinner" 300
+    err=$BATS_TEST_TMPDIR/spinner.err
+    cat "$err"
+    assert_equal "$(<"$BATS_TEST_TMPDIR/spinner.status")" 0 "exit status"
+    grep -q 'green thread [0-9]* (spinner) has held the OS thread' "$err"
+}
+
+@test "monitor: a hold shorter than the threshold is not reported" {
+    run_to spinner native "$GREENRUN" --monitor 1000 -- \
+        "$FIXTURES/spinner" 300
+    cat "$BATS_TEST_TMPDIR/spinner.err"
+    assert_equal "$(<"$BATS_TEST_TMPDIR/spinner.status")" 0 "exit status"
+    assert_equal "$(monitor_lines "$BATS_TEST_TMPDIR/spinner.err")" "" \
+        "monitor lines"
+    grep -q '^spinner spun for 300 ms$' "$BATS_TEST_TMPDIR/spinner.out"
+}
+
+@test "monitor: a thread with no other thread to starve is not reported" {
+    run_to spinner native "$GREENRUN" --monitor 100 -- \
+        "$FIXTURES/spinner" 300 alone
+    cat "$BATS_TEST_TMPDIR/spinner.err"
+    assert_equal "$(<"$BATS_TEST_TMPDIR/spinner.status")" 0 "exit status"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/spinner.out")" \
+        "main spun for 300 ms" "output"
+    assert_equal "$(monitor_lines "$BATS_TEST_TMPDIR/spinner.err")" "" \
+        "monitor lines"
+}
+
+@test "monitor: echo_server under load (200 connections x 64 KiB) is never reported" {
+    local line
+
+    GREENRUN_MONITOR_MS=100 start_server server greenrun echo_server
+    assert_greenrun_process "$SERVER_PID" echo_server
+    run timeout -k 5 60 "$FIXTURES/echo_client" --port "$SERVER_PORT" \
+        --conns 200 --bytes 65536
+    echo "echo_client (status $status): $output"
+    [ "$status" -eq 0 ]
+    line=$output
+    [[ $line == "conns=200 bytes_sent=13107200 bytes_received=13107200 mismatches=0 "* ]]
+    # The server got the setting (that it takes effect from the
+    # environment is the test above).
+    tr '\0' '\n' <"/proc/$SERVER_PID/environ" |
+        grep -qx 'GREENRUN_MONITOR_MS=100'
+    stop_bg
+    echo "--- server stderr:"
+    cat "$BATS_TEST_TMPDIR/server.err"
+    assert_equal "$(monitor_lines "$BATS_TEST_TMPDIR/server.err")" "" \
+        "monitor lines of echo_server"
+}
+
+@test "monitor: a forked child's spinning thread is reported too" {
+    local err
+
+    run_to spinner.native native "$FIXTURES/spinner" 300 forked
+    run_to spinner.greenrun native "$GREENRUN" --monitor 100 -- \
+        "$FIXTURES/spinner" 300 forked
+    assert_same_transcript spinner.native spinner.greenrun
+    err=$BATS_TEST_TMPDIR/spinner.greenrun.err
+    echo "--- stderr under greenrun:"
+    cat "$err"
+    grep -Eq '^greenrun: monitor: green thread [0-9]+ \(spinner\) has held the OS thread for [0-9]+ ms \(last hooked call: usleep\)$' "$err"
+    grep -q 'let the OS thread go' "$err"
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bats
+# Feature: stdio on pipes.  glibc's fgets()/fread() read through glibc's
+# own internal read(), past every hook, so a green thread blocked in fgets()
+# on a pipe holds the one OS thread (documented: stdio on pipes and sockets
+# is not green).  It still reads the right data, and the monitor makes the
+# hold visible: "green thread 1 has held the OS thread ..." while the other
+# thread is starved, then "let the OS thread go".
+
+load helpers
+
+setup() {
+    greenrun_setup
+    [ -x "$FIXTURES/stdio_pipe" ] || {
+        echo "fixture missing: $FIXTURES/stdio_pipe (make -C /work/main all)"
+        return 1
+    }
+}
+
+teardown() {
+    greenrun_teardown
+}
+
+EXPECTED="fgets read: a line from the child
+then end of file
+child exit status: 0
+ticker slept 10 of 10 times
+exit=0"
+
+@test "fgets on a pipe reads what natively reads" {
+    assert_same_as_native stdio "$FIXTURES/stdio_pipe" 400
+    assert_equal "$(transcript stdio.native)" "$EXPECTED" "native output"
+    # No setting asked for reports: stderr stays empty.
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/stdio.greenrun.err")" "" \
+        "stderr under greenrun"
+}
+
+@test "fgets blocked on a pipe is reported by the monitor, and so is its end" {
+    local err held gone
+
+    run_to stdio native "$GREENRUN" --monitor 100 --stats -- \
+        "$FIXTURES/stdio_pipe" 400
+    err=$BATS_TEST_TMPDIR/stdio.err
+    echo "--- stderr:"
+    cat "$err"
+    assert_equal "$(transcript stdio)" "$EXPECTED" "output under greenrun"
+    held=$(grep 'has held the OS thread' "$err" || true)
+    gone=$(grep 'let the OS thread go' "$err" || true)
+    # main, adopted as green thread 1, is the one in fgets().
+    [[ $held =~ ^greenrun:\ monitor:\ green\ thread\ 1\ has\ held\ the\ OS\ thread\ for\ [0-9]+\ ms\ \(last\ hooked\ call:\ [^\)]+\)$ ]] || {
+        echo "no 'has held' line for green thread 1"
+        return 1
+    }
+    [[ $gone =~ ^greenrun:\ monitor:\ green\ thread\ 1\ let\ the\ OS\ thread\ go\ after\ [0-9]+\ ms$ ]] || {
+        echo "no 'let go' line for green thread 1"
+        return 1
+    }
+    # The parent's stats line (the one with the ticker's parks) counts it.
+    grep -Eq '^greenrun: stats: pid [0-9]+: 2 green threads \(peak 2 alive\), [0-9]+ switches, [1-9][0-9]* parks .*, 1 monitor events($|,)' "$err"
+}
