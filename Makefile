@@ -44,7 +44,7 @@ FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%) \
                $(FIXTURE_CXX_SRCS:tests/fixtures/%.cc=$(B)/fixtures/%)
 CXX     ?= g++
 
-DEB_PACKAGES = libev-dev bats curl binutils g++ python3
+DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd
 
 .PHONY: all deps test test-unit test-bats bench sanitize valgrind demo \
         install clean lint

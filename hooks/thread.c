@@ -51,6 +51,7 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
     green_attr_t ga = {0};
     struct green *g;
     read_attr(attr, &ga);
+    ga.name = green_name(self); /* as a new OS thread inherits it */
     int r = -green__spawn(self->hub, &g, fn, arg, &ga);
     if (r == 0)
         *t = (pthread_t)g;

@@ -25,11 +25,17 @@ static pthread_t os_thread(void)
     return real()->pthread_self();
 }
 
+/* Green threads keep their names in struct green; the main thread's is
+ * also the OS thread's (the process name, as ps shows it), kept in both. */
 HOOK int pthread_setname_np(pthread_t t, const char *name)
 {
     struct green *g = hook__green_of(t);
-    if (!g)
-        return real()->pthread_setname_np(t, name);
+    if (!g || g == g->hub->main_thread) {
+        int r = real()->pthread_setname_np(g ? os_thread() : t, name);
+        if (r == 0 && g)
+            green_set_name(g, name);
+        return r;
+    }
     if (strlen(name) >= NAME_MAX_LEN)
         return ERANGE;
     green_set_name(g, name);
@@ -41,10 +47,9 @@ HOOK int pthread_getname_np(pthread_t t, char *buf, size_t len)
     struct green *g = hook__green_of(t);
     if (!g)
         return real()->pthread_getname_np(t, buf, len);
-    const char *name = green_name(g);
-    if (strlen(name) >= len)
+    if (len < NAME_MAX_LEN) /* glibc's rule, whatever the name's length */
         return ERANGE;
-    strcpy(buf, name);
+    strcpy(buf, green_name(g));
     return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "hook.h"
 
 static void (*destructors[GREEN__KEYS_MAX])(void *);
+static unsigned char deleted[GREEN__KEYS_MAX]; /* until created again */
 
 /* One round over the keys; nonzero if a destructor ran. */
 static int destroy_round(struct green *g)
@@ -45,6 +46,7 @@ HOOK int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
     int r = real()->pthread_key_create(key, destructor);
     if (r == 0 && *key < GREEN__KEYS_MAX) {
         destructors[*key] = destructor;
+        deleted[*key] = 0;
         green__thread_exit_hook = run_destructors;
     }
     return r;
@@ -56,6 +58,7 @@ HOOK int pthread_key_delete(pthread_key_t key)
     int r = real()->pthread_key_delete(key);
     if (r == 0 && key < GREEN__KEYS_MAX) {
         destructors[key] = NULL;
+        deleted[key] = 1;
         if (green__hub)
             green__specific_forget(green__hub, key);
     }
@@ -82,5 +85,7 @@ HOOK int pthread_setspecific(pthread_key_t key, const void *value)
     struct green *self = keeper();
     if (!self)
         return real()->pthread_setspecific(key, value);
+    if (key < GREEN__KEYS_MAX && deleted[key])
+        return EINVAL;
     return -green__specific_set(self, key, (void *)value);
 }

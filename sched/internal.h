@@ -435,6 +435,7 @@ void green__wake(struct green *g, int r);
 void green__schedule(struct green__hub *h);
 
 void green__queue_push(struct green__queue *q, struct green *g);
+void green__queue_push_front(struct green__queue *q, struct green *g);
 struct green *green__queue_pop(struct green__queue *q);
 void green__queue_remove(struct green *g);
 

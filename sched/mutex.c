@@ -7,6 +7,14 @@
  * waiter (it becomes the owner before it even runs), which gives FIFO order,
  * no lost wake-ups and no barging.
  *
+ * One exception keeps std::lock from livelocking: a trylock may take a
+ * mutex that was handed to a waiter which has not run yet.  std::lock
+ * holds one mutex and trylocks the next, and with strict hand-off each
+ * thread would always find its second mutex handed to another waiter, as
+ * they pass them round for ever; glibc lets a running thread barge in.  The
+ * robbed waiter goes back to the head of the queue at once, so the order
+ * of hand-offs stays FIFO.
+ *
  * The layout fits glibc's 40-byte pthread_mutex_t and keeps the kind at
  * offset 16, where glibc's static initialisers (PTHREAD_RECURSIVE_MUTEX_
  * INITIALIZER_NP...) put it; all zeros is an unlocked normal mutex.
@@ -21,8 +29,8 @@
 
 struct mutex {
     struct green *owner;
-    unsigned count; /* recursion depth of the owner */
-    int reserved0;
+    unsigned count;   /* recursion depth of the owner */
+    unsigned pending; /* handed to owner, which has not run since */
     int kind;       /* GREEN_MUTEX_*, glibc's __kind */
     int reserved1;
     struct green__queue waiters;
@@ -107,13 +115,22 @@ int green__mutex_lock(green_mutex_t *m, clockid_t clock,
         return r;
     /* A normal mutex relocked by its owner lands here too and deadlocks,
      * as POSIX says and as it would natively. */
-    if (deadline && (r = -green__arm_deadline(self, clock, deadline)))
-        return r;
     green__queue_push(&mx->waiters, self);
-    if (green__park_nocancel(self->hub) < 0)
-        return ETIMEDOUT;
-    green__assert(mx->owner == self);
-    return 0;
+    for (;;) {
+        if (deadline && (r = -green__arm_deadline(self, clock, deadline))) {
+            green__queue_remove(self);
+            return r;
+        }
+        if (green__park_nocancel(self->hub) < 0)
+            return ETIMEDOUT;
+        if (mx->owner == self) {
+            mx->pending = 0;
+            return 0;
+        }
+        /* A trylock took it before we ran; it put us back at the head
+         * of the queue. */
+        green__assert(self->q == &mx->waiters);
+    }
 }
 
 GREEN_EXPORT int green_mutex_lock(green_mutex_t *m)
@@ -123,10 +140,20 @@ GREEN_EXPORT int green_mutex_lock(green_mutex_t *m)
 
 GREEN_EXPORT int green_mutex_trylock(green_mutex_t *m)
 {
+    struct mutex *mx = as_mutex(m);
     struct green *self = green__current();
     if (!self)
         return EPERM;
-    int r = try_take(as_mutex(m), self);
+    if (mx->pending && mx->owner != self) {
+        /* Barge in.  The robbed waiter, runnable but not yet run, goes
+         * back to the head of the queue and parks again when it runs. */
+        green__queue_push_front(&mx->waiters, mx->owner);
+        mx->owner = self;
+        mx->count = 1;
+        mx->pending = 0;
+        return 0;
+    }
+    int r = try_take(mx, self);
     return r == EDEADLK ? EBUSY : r;
 }
 
@@ -152,6 +179,7 @@ GREEN_EXPORT int green_mutex_unlock(green_mutex_t *m)
     struct green *next = green__queue_pop(&mx->waiters);
     mx->owner = next;
     mx->count = next ? 1 : 0;
+    mx->pending = next != NULL;
     if (next)
         green__wake(next, 0);
     return 0;

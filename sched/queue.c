@@ -21,6 +21,19 @@ void green__queue_push(struct green__queue *q, struct green *g)
     q->tail = g;
 }
 
+void green__queue_push_front(struct green__queue *q, struct green *g)
+{
+    green__assert(g->q == NULL);
+    g->q = q;
+    g->q_prev = NULL;
+    g->q_next = q->head;
+    if (q->head)
+        q->head->q_prev = g;
+    else
+        q->tail = g;
+    q->head = g;
+}
+
 void green__queue_remove(struct green *g)
 {
     struct green__queue *q = g->q;

@@ -18,12 +18,15 @@
 
 #define PREFER_WRITER 2 /* glibc's PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP */
 
+/* Bytes 24..31 are left alone: glibc keeps __cur_writer and __shared
+ * there, and the preload hooks read __shared to tell process-shared locks,
+ * which stay glibc's. */
 struct rwlock {
     unsigned readers;
     int reserved0;
     struct green *writer;
-    struct green__queue waiters;
     int64_t reserved1[2];
+    struct green__queue waiters;
     unsigned flags;
     int reserved2;
 };
@@ -32,6 +35,8 @@ _Static_assert(sizeof(struct rwlock) == sizeof(green_rwlock_t),
                "struct rwlock must fill green_rwlock_t exactly");
 _Static_assert(offsetof(struct rwlock, flags) == 48,
                "the flags sit where glibc's pthread_rwlock_init puts them");
+_Static_assert(offsetof(struct rwlock, waiters) >= 32,
+               "the waiters keep clear of glibc's __shared at offset 28");
 
 static struct green *first_writer(const struct rwlock *l)
 {

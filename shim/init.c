@@ -10,6 +10,7 @@
  * stay cheap.
  */
 #include <stdlib.h>
+#include <sys/prctl.h>
 
 #include "internal.h"
 #include "shim.h"
@@ -41,6 +42,10 @@ __attribute__((constructor)) static void greenrun_init(void)
         return;
     }
     main_hub = h;
+    /* The main thread's name is the process name; threads inherit it. */
+    char name[16] = "";
+    if (prctl(PR_GET_NAME, name) == 0)
+        green_set_name(h->main_thread, name);
     h->stats.spawned = h->stats.peak_live = 1;
     if (green__config.stats)
         atexit(green__stats_report_once);
