@@ -4,9 +4,11 @@
  *
  * glibc keeps values per OS thread, and all green threads share one, so the
  * values of green threads live with them (sched/specific.c).  The adopted
- * main thread is the OS thread's own and keeps using glibc's values: what
- * libraries stored there before the constructor ran (the sanitizers keep
- * their thread state in a key) stays visible.  Keys come
+ * main thread is the OS thread's own and keeps using glibc's values, and so
+ * do keys created before the constructor ran: libraries set up then keep
+ * per-OS-thread state in them (the sanitizers keep their thread record in
+ * one), which every green thread of the OS thread shares, as it shares
+ * __thread variables.  Keys come
  * from glibc, so native threads keep using its values; the destructor of
  * each key is remembered here and run when a green thread ends, for up to
  * PTHREAD_DESTRUCTOR_ITERATIONS rounds while destructors keep setting
@@ -18,6 +20,7 @@
 
 static void (*destructors[GREEN__KEYS_MAX])(void *);
 static unsigned char deleted[GREEN__KEYS_MAX]; /* until created again */
+static unsigned char per_os_thread[GREEN__KEYS_MAX]; /* created early */
 
 /* One round over the keys; nonzero if a destructor ran. */
 static int destroy_round(struct green *g)
@@ -47,6 +50,7 @@ HOOK int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
     if (r == 0 && *key < GREEN__KEYS_MAX) {
         destructors[*key] = destructor;
         deleted[*key] = 0;
+        per_os_thread[*key] = green__hub == NULL;
         green__thread_exit_hook = run_destructors;
     }
     return r;
@@ -65,16 +69,19 @@ HOOK int pthread_key_delete(pthread_key_t key)
     return r;
 }
 
-/* The green thread whose keys we keep, or NULL where glibc keeps them. */
-static struct green *keeper(void)
+/* The green thread whose value of key we keep, or NULL where glibc keeps
+ * it. */
+static struct green *keeper(pthread_key_t key)
 {
     struct green *self = green__current();
-    return self && self != self->hub->main_thread ? self : NULL;
+    if (!self || self == self->hub->main_thread)
+        return NULL;
+    return key < GREEN__KEYS_MAX && per_os_thread[key] ? NULL : self;
 }
 
 HOOK void *pthread_getspecific(pthread_key_t key)
 {
-    struct green *self = keeper();
+    struct green *self = keeper(key);
     if (!self)
         return real()->pthread_getspecific(key);
     return green__specific_get(self, key);
@@ -82,7 +89,7 @@ HOOK void *pthread_getspecific(pthread_key_t key)
 
 HOOK int pthread_setspecific(pthread_key_t key, const void *value)
 {
-    struct green *self = keeper();
+    struct green *self = keeper(key);
     if (!self)
         return real()->pthread_setspecific(key, value);
     if (key < GREEN__KEYS_MAX && deleted[key])

@@ -53,7 +53,9 @@ run_case() {
     shift 2
 
     if command -v strace >/dev/null; then
-        trace=(strace -f -qq --seccomp-bpf -e trace=clone,clone3
+        # LeakSanitizer (sanitizer builds) cannot work under ptrace.
+        trace=(env "ASAN_OPTIONS=detect_leaks=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+            strace -f -qq --seccomp-bpf -e trace=clone,clone3
             -e signal=none -o "$prefix.trace")
     fi
     mode_cmd "$mode" "$@"
