@@ -127,8 +127,9 @@ demo: deps all
 	@scripts/demo $(B)
 
 lint:
-	clang-format --dry-run --Werror sched/*.c sched/*.h include/*.h \
-	    tests/unit/*.c tests/unit/*.h bench/*.c
+	clang-format --dry-run --Werror sched/*.c sched/*.h hooks/*.c \
+	    hooks/*.h shim/*.c shim/*.h include/*.h tests/unit/*.c \
+	    tests/unit/*.h tests/fixtures/*.c tests/fixtures/*.cc bench/*.c
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/greenrun \

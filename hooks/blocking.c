@@ -164,9 +164,8 @@ static ssize_t try_write(int fd, void *ctx)
     return real()->write(fd, p->buf, p->len);
 }
 
-ssize_t hook__write_all(struct green__hub *h, int fd,
-                        struct green__fd_entry *e, const void *buf,
-                        size_t len, int flags)
+ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
+                        const void *buf, size_t len, int flags)
 {
     int socket = e->kind == GREEN__FD_SOCKET;
     size_t done = 0;

@@ -102,8 +102,7 @@ HOOK int mtx_trylock(mtx_t *m)
 HOOK int mtx_timedlock(mtx_t *restrict m,
                        const struct timespec *restrict deadline)
 {
-    return c11_result(
-        pthread_mutex_timedlock((pthread_mutex_t *)m, deadline));
+    return c11_result(pthread_mutex_timedlock((pthread_mutex_t *)m, deadline));
 }
 
 HOOK int mtx_unlock(mtx_t *m)
@@ -140,8 +139,8 @@ HOOK int cnd_wait(cnd_t *c, mtx_t *m)
 HOOK int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
                        const struct timespec *restrict deadline)
 {
-    return c11_result(pthread_cond_timedwait(
-        (pthread_cond_t *)c, (pthread_mutex_t *)m, deadline));
+    return c11_result(pthread_cond_timedwait((pthread_cond_t *)c,
+                                             (pthread_mutex_t *)m, deadline));
 }
 
 HOOK void cnd_destroy(cnd_t *c)

@@ -122,8 +122,7 @@ HOOK int pthread_setcanceltype(int type, int *old)
     struct green *self = green__current();
     if (!self)
         return real()->pthread_setcanceltype(type, old);
-    if (type != PTHREAD_CANCEL_DEFERRED &&
-        type != PTHREAD_CANCEL_ASYNCHRONOUS)
+    if (type != PTHREAD_CANCEL_DEFERRED && type != PTHREAD_CANCEL_ASYNCHRONOUS)
         return EINVAL;
     if (old)
         *old = PTHREAD_CANCEL_DEFERRED;

@@ -36,8 +36,8 @@ HOOK int pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
 {
     if (!green_cond(c))
         return real()->pthread_cond_timedwait(c, m, deadline);
-    return acted_on_cancel(green_cond_timedwait(
-        (green_cond_t *)c, (green_mutex_t *)m, deadline));
+    return acted_on_cancel(
+        green_cond_timedwait((green_cond_t *)c, (green_mutex_t *)m, deadline));
 }
 
 HOOK int pthread_cond_signal(pthread_cond_t *c)

@@ -98,8 +98,8 @@ static int numeric_addrinfo(const char *node, const char *service,
 HOOK int getaddrinfo(const char *node, const char *service,
                      const struct addrinfo *hints, struct addrinfo **res)
 {
-    struct addrinfo_call c = {.node = node, .service = service,
-                              .hints = hints, .res = res};
+    struct addrinfo_call c = {
+        .node = node, .service = service, .hints = hints, .res = res};
     if (numeric_addrinfo(node, service, hints) ||
         on_pool(hook__parkable(), run_getaddrinfo, &c) < 0)
         return real()->getaddrinfo(node, service, hints, res);
@@ -132,8 +132,8 @@ HOOK int getnameinfo(const struct sockaddr *addr, socklen_t alen, char *host,
                      socklen_t hostlen, char *serv, socklen_t servlen,
                      int flags)
 {
-    struct nameinfo_call c = {{0, 0}, addr, alen, host, hostlen,
-                              serv, servlen, flags, 0};
+    struct nameinfo_call c = {{0, 0}, addr,    alen,  host, hostlen,
+                              serv,   servlen, flags, 0};
     int numeric = (!host || !hostlen || (flags & NI_NUMERICHOST)) &&
                   (!serv || !servlen || (flags & NI_NUMERICSERV));
     if (numeric || on_pool(hook__parkable(), run_getnameinfo, &c) < 0)
@@ -162,12 +162,11 @@ static void run_gethostbyname(void *arg)
 {
     struct hostent_call *c = arg;
     if (c->af < 0)
-        c->status = real()->gethostbyname_r(c->name, c->ret, c->buf,
-                                            c->buflen, c->result, c->h_errnop);
+        c->status = real()->gethostbyname_r(c->name, c->ret, c->buf, c->buflen,
+                                            c->result, c->h_errnop);
     else
         c->status = real()->gethostbyname2_r(c->name, c->af, c->ret, c->buf,
-                                             c->buflen, c->result,
-                                             c->h_errnop);
+                                             c->buflen, c->result, c->h_errnop);
     note(&c->o);
 }
 
@@ -182,11 +181,10 @@ static int hostent_lookup(struct green__hub *h, struct hostent_call *c)
 }
 
 HOOK int gethostbyname_r(const char *name, struct hostent *ret, char *buf,
-                         size_t buflen, struct hostent **result,
-                         int *h_errnop)
+                         size_t buflen, struct hostent **result, int *h_errnop)
 {
-    struct hostent_call c = {{0, 0}, name, -1, ret, buf, buflen,
-                             result, h_errnop, 0};
+    struct hostent_call c = {{0, 0}, name,   -1,       ret, buf,
+                             buflen, result, h_errnop, 0};
     return hostent_lookup(hook__parkable(), &c);
 }
 
@@ -194,8 +192,8 @@ HOOK int gethostbyname2_r(const char *name, int af, struct hostent *ret,
                           char *buf, size_t buflen, struct hostent **result,
                           int *h_errnop)
 {
-    struct hostent_call c = {{0, 0}, name, af, ret, buf, buflen,
-                             result, h_errnop, 0};
+    struct hostent_call c = {{0, 0}, name,   af,       ret, buf,
+                             buflen, result, h_errnop, 0};
     return hostent_lookup(hook__parkable(), &c);
 }
 
@@ -224,8 +222,9 @@ static struct hostent *static_lookup(struct green__hub *h, const char *name)
     if (!static_buf && grow_static() < 0)
         goto out;
     for (;;) {
-        struct hostent_call c = {{0, 0}, name, -1, &static_hostent,
-                                 static_buf, static_len, &result, &herr, 0};
+        struct hostent_call c = {{0, 0},          name,       -1,
+                                 &static_hostent, static_buf, static_len,
+                                 &result,         &herr,      0};
         if (hostent_lookup(h, &c) != ERANGE || herr != NETDB_INTERNAL)
             break;
         if (grow_static() < 0)
@@ -263,11 +262,11 @@ static void run_res(void *arg)
 {
     struct res_call *c = arg;
     if (c->search)
-        c->result = real()->res_search(c->name, c->class, c->type, c->answer,
-                                       c->len);
+        c->result =
+            real()->res_search(c->name, c->class, c->type, c->answer, c->len);
     else
-        c->result = real()->res_query(c->name, c->class, c->type, c->answer,
-                                      c->len);
+        c->result =
+            real()->res_query(c->name, c->class, c->type, c->answer, c->len);
     note(&c->o);
 }
 
@@ -285,8 +284,8 @@ static int res_call(struct green__hub *h, int search, const char *name,
     return c.result;
 }
 
-HOOK int res_query(const char *name, int class, int type,
-                   unsigned char *answer, int len)
+HOOK int res_query(const char *name, int class, int type, unsigned char *answer,
+                   int len)
 {
     return res_call(hook__parkable(), 0, name, class, type, answer, len);
 }

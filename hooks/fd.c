@@ -111,8 +111,7 @@ HOOK int ioctl(int fd, unsigned long request, ...)
     return r;
 }
 
-HOOK int setsockopt(int fd, int level, int name, const void *val,
-                    socklen_t len)
+HOOK int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
     int r = real()->setsockopt(fd, level, name, val, len);
     struct green__fd_entry *e;

@@ -68,9 +68,8 @@ ssize_t hook__until_ready(struct green__hub *h, int fd,
 
 /* Write all of buf as a blocking write would (sockets: send with flags;
  * other fds: write in PIPE_BUF pieces, each after readiness). */
-ssize_t hook__write_all(struct green__hub *h, int fd,
-                        struct green__fd_entry *e, const void *buf,
-                        size_t len, int flags);
+ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
+                        const void *buf, size_t len, int flags);
 
 /* The green thread behind a pthread_t, or NULL for one glibc runs. */
 struct green *hook__green_of(pthread_t t);

@@ -88,8 +88,8 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
     for (int i = 0; i < n; i++) {
         if (iov[i].iov_len == 0)
             continue;
-        ssize_t w = hook__write_all(h, fd, e, iov[i].iov_base,
-                                    iov[i].iov_len, 0);
+        ssize_t w =
+            hook__write_all(h, fd, e, iov[i].iov_base, iov[i].iov_len, 0);
         if (w < 0)
             return total ? total : -1;
         total += w;

@@ -15,8 +15,7 @@
 static int green_mutex(pthread_mutex_t *m)
 {
     int kind = *(int *)((char *)m + GLIBC_KIND_OFFSET);
-    return green__current() &&
-           !(kind & (GLIBC_ROBUST_BIT | GLIBC_PSHARED_BIT));
+    return green__current() && !(kind & (GLIBC_ROBUST_BIT | GLIBC_PSHARED_BIT));
 }
 
 HOOK int pthread_mutex_lock(pthread_mutex_t *m)
@@ -38,8 +37,7 @@ HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
 {
     if (!green_mutex(m))
         return real()->pthread_mutex_timedlock(m, deadline);
-    return green_mutex_timedlock((green_mutex_t *)m, CLOCK_REALTIME,
-                                 deadline);
+    return green_mutex_timedlock((green_mutex_t *)m, CLOCK_REALTIME, deadline);
 }
 
 HOOK int pthread_mutex_unlock(pthread_mutex_t *m)

@@ -28,8 +28,7 @@ HOOK int pthread_spin_lock(pthread_spinlock_t *s)
 #define GLIBC_BARRIER_SIZE 32
 
 HOOK int pthread_barrier_init(pthread_barrier_t *b,
-                              const pthread_barrierattr_t *attr,
-                              unsigned count)
+                              const pthread_barrierattr_t *attr, unsigned count)
 {
     int shared = 0;
     if (attr)

@@ -75,8 +75,7 @@ static int probe_poll(void *ctx)
     return real()->ppoll(p->fds, p->n, &zero, p->mask);
 }
 
-static int poll_green(struct green__hub *h, struct polling *p,
-                      int64_t timeout)
+static int poll_green(struct green__hub *h, struct polling *p, int64_t timeout)
 {
     struct green__watch *w = calloc(p->n ? p->n : 1, sizeof *w);
     if (!w)
@@ -199,8 +198,7 @@ static int probe_epoll(void *ctx)
     return real()->epoll_pwait(p->epfd, p->events, p->max, 0, p->mask);
 }
 
-static int epoll_green(struct green__hub *h, struct epolling *p,
-                       int timeout_ms)
+static int epoll_green(struct green__hub *h, struct epolling *p, int timeout_ms)
 {
     struct green__watch w = {p->epfd, GREEN_READ};
     return wait_until_ready(h, &w, 1, ms_to_ns(timeout_ms), probe_epoll, p);

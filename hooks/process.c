@@ -144,8 +144,7 @@ HOOK int waitid(idtype_t type, id_t id, siginfo_t *info, int options)
         return real()->waitid(type, id, info, options);
     struct waitid_call c = {type, id, info, options};
     pid_t pid = type == P_PID ? (pid_t)id : -1;
-    return wait_green(h, pid, options & ~WEXITED, try_waitid, &c) < 0 ? -1
-                                                                      : 0;
+    return wait_green(h, pid, options & ~WEXITED, try_waitid, &c) < 0 ? -1 : 0;
 }
 
 /* Start "/bin/sh -c command" with the given file actions; 0 or errno. */

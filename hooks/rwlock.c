@@ -27,15 +27,13 @@ HOOK int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
 HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
 {
     green_rwlock_t *g = green_rwlock(rw);
-    return g ? green_rwlock_tryrdlock(g)
-             : real()->pthread_rwlock_tryrdlock(rw);
+    return g ? green_rwlock_tryrdlock(g) : real()->pthread_rwlock_tryrdlock(rw);
 }
 
 HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
 {
     green_rwlock_t *g = green_rwlock(rw);
-    return g ? green_rwlock_trywrlock(g)
-             : real()->pthread_rwlock_trywrlock(rw);
+    return g ? green_rwlock_trywrlock(g) : real()->pthread_rwlock_trywrlock(rw);
 }
 
 HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t *rw, clockid_t clock,

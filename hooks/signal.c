@@ -45,8 +45,8 @@ static void wrapper(int sig, siginfo_t *info, void *ctx)
 static void show_program_action(struct sigaction *old,
                                 const struct sigaction *program)
 {
-    old->sa_flags = (old->sa_flags & ~SA_SIGINFO) |
-                    (program->sa_flags & SA_SIGINFO);
+    old->sa_flags =
+        (old->sa_flags & ~SA_SIGINFO) | (program->sa_flags & SA_SIGINFO);
     if (program->sa_flags & SA_SIGINFO)
         old->sa_sigaction = program->sa_sigaction;
     else
@@ -60,8 +60,7 @@ static int is_handler(const struct sigaction *act)
     return act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
 }
 
-HOOK int sigaction(int sig, const struct sigaction *act,
-                   struct sigaction *old)
+HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     if (sig <= 0 || sig >= NSIG)
         return real()->sigaction(sig, act, old);
@@ -90,8 +89,7 @@ HOOK int sigaction(int sig, const struct sigaction *act,
  * during its handler. */
 HOOK __sighandler_t signal(int sig, __sighandler_t handler)
 {
-    struct sigaction act = {.sa_handler = handler, .sa_flags = SA_RESTART},
-                     old;
+    struct sigaction act = {.sa_handler = handler, .sa_flags = SA_RESTART}, old;
     sigemptyset(&act.sa_mask);
     if (sig > 0 && sig < NSIG)
         sigaddset(&act.sa_mask, sig);

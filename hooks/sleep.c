@@ -58,8 +58,8 @@ static int sleepable_clock(clockid_t clock)
     return clock == CLOCK_REALTIME || clock == CLOCK_MONOTONIC;
 }
 
-HOOK int clock_nanosleep(clockid_t clock, int flags,
-                         const struct timespec *req, struct timespec *rem)
+HOOK int clock_nanosleep(clockid_t clock, int flags, const struct timespec *req,
+                         struct timespec *rem)
 {
     struct green__hub *h = hook__parkable();
     int64_t left = 0;

@@ -44,8 +44,8 @@ static struct green__fd_entry *green_socket(int fd, int flags,
 }
 
 /* recv with MSG_WAITALL blocks until len bytes, EOF or an error. */
-static ssize_t recv_all(struct green__hub *h, int fd,
-                        struct green__fd_entry *e, struct message *m)
+static ssize_t recv_all(struct green__hub *h, int fd, struct green__fd_entry *e,
+                        struct message *m)
 {
     size_t done = 0;
     struct message part = *m;
@@ -53,8 +53,8 @@ static ssize_t recv_all(struct green__hub *h, int fd,
     do {
         part.buf = (char *)m->buf + done;
         part.len = m->len - done;
-        ssize_t n = hook__until_ready(h, fd, e, GREEN_READ, 0,
-                                      try_recvfrom, &part);
+        ssize_t n =
+            hook__until_ready(h, fd, e, GREEN_READ, 0, try_recvfrom, &part);
         if (n < 0)
             return done ? (ssize_t)done : -1;
         if (n == 0)
@@ -167,8 +167,7 @@ HOOK int accept(int fd, struct sockaddr *addr, socklen_t *alen)
 
 /* Start a connect without waiting: O_NONBLOCK for the length of the call
  * only (a socket's flags are the process's own). */
-static int start_connect(int fd, const struct sockaddr *addr,
-                         socklen_t alen)
+static int start_connect(int fd, const struct sockaddr *addr, socklen_t alen)
 {
     int flags = real()->fcntl(fd, F_GETFL);
     if (flags < 0 || real()->fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
@@ -235,8 +234,8 @@ HOOK ssize_t sendfile(int out, int in, off_t *offset, size_t count)
     size_t done = 0;
     while (done < count) {
         struct file_copy c = {in, offset, count - done};
-        ssize_t n = hook__until_ready(h, out, e, GREEN_WRITE, 0,
-                                      try_sendfile, &c);
+        ssize_t n =
+            hook__until_ready(h, out, e, GREEN_WRITE, 0, try_sendfile, &c);
         if (n <= 0)
             return done ? (ssize_t)done : n;
         done += (size_t)n;

@@ -61,7 +61,8 @@ HOOK int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
     int r = pthread_attr_init(attr);
     if (r)
         return r;
-    pthread_attr_setstack(attr, g->stack.lo, (size_t)(g->stack.hi - g->stack.lo));
+    pthread_attr_setstack(attr, g->stack.lo,
+                          (size_t)(g->stack.hi - g->stack.lo));
     pthread_attr_setguardsize(attr, (size_t)sysconf(_SC_PAGESIZE));
     pthread_attr_setdetachstate(attr, g->detached ? PTHREAD_CREATE_DETACHED
                                                   : PTHREAD_CREATE_JOINABLE);
@@ -94,8 +95,7 @@ HOOK int pthread_setschedprio(pthread_t t, int prio)
     return g ? 0 : real()->pthread_setschedprio(t, prio);
 }
 
-HOOK int pthread_setaffinity_np(pthread_t t, size_t size,
-                                const cpu_set_t *set)
+HOOK int pthread_setaffinity_np(pthread_t t, size_t size, const cpu_set_t *set)
 {
     struct green *g = hook__green_of(t);
     if (!g)

@@ -19,7 +19,7 @@
 #include "hook.h"
 
 static void (*destructors[GREEN__KEYS_MAX])(void *);
-static unsigned char deleted[GREEN__KEYS_MAX]; /* until created again */
+static unsigned char deleted[GREEN__KEYS_MAX];       /* until created again */
 static unsigned char per_os_thread[GREEN__KEYS_MAX]; /* created early */
 
 /* One round over the keys; nonzero if a destructor ran. */

@@ -132,15 +132,38 @@ int green_close(int fd);
  */
 enum { GREEN_MUTEX_NORMAL, GREEN_MUTEX_RECURSIVE, GREEN_MUTEX_ERRORCHECK };
 
-typedef struct { uint64_t opaque[5]; } green_mutex_t;  /* 40 bytes */
-typedef struct { uint64_t opaque[6]; } green_cond_t;   /* 48 bytes */
-typedef struct { uint64_t opaque[7]; } green_rwlock_t; /* 56 bytes */
-typedef struct { uint64_t opaque[4]; } green_sem_t;    /* 32 bytes */
+typedef struct {
+    uint64_t opaque[5];
+} green_mutex_t; /* 40 bytes */
+typedef struct {
+    uint64_t opaque[6];
+} green_cond_t; /* 48 bytes */
+typedef struct {
+    uint64_t opaque[7];
+} green_rwlock_t; /* 56 bytes */
+typedef struct {
+    uint64_t opaque[4];
+} green_sem_t; /* 32 bytes */
 typedef int green_once_t;
 
-#define GREEN_MUTEX_INIT {{0}}
-#define GREEN_COND_INIT {{0}}
-#define GREEN_RWLOCK_INIT {{0}}
+#define GREEN_MUTEX_INIT                                                       \
+    {                                                                          \
+        {                                                                      \
+            0                                                                  \
+        }                                                                      \
+    }
+#define GREEN_COND_INIT                                                        \
+    {                                                                          \
+        {                                                                      \
+            0                                                                  \
+        }                                                                      \
+    }
+#define GREEN_RWLOCK_INIT                                                      \
+    {                                                                          \
+        {                                                                      \
+            0                                                                  \
+        }                                                                      \
+    }
 #define GREEN_ONCE_INIT 0
 
 /* kind is one of GREEN_MUTEX_*.  0 or EINVAL. */

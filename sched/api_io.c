@@ -93,8 +93,8 @@ GREEN_EXPORT ssize_t green_recv(int fd, void *buf, size_t len, int flags,
     }
 }
 
-GREEN_EXPORT ssize_t green_send(int fd, const void *buf, size_t len,
-                                int flags, int64_t timeout_ns)
+GREEN_EXPORT ssize_t green_send(int fd, const void *buf, size_t len, int flags,
+                                int64_t timeout_ns)
 {
     for (;;) {
         ssize_t n = green__real.send(fd, buf, len, flags | MSG_DONTWAIT);
@@ -106,8 +106,8 @@ GREEN_EXPORT ssize_t green_send(int fd, const void *buf, size_t len,
     }
 }
 
-GREEN_EXPORT int green_accept(int fd, struct sockaddr *addr,
-                              socklen_t *addrlen, int64_t timeout_ns)
+GREEN_EXPORT int green_accept(int fd, struct sockaddr *addr, socklen_t *addrlen,
+                              int64_t timeout_ns)
 {
     int r = prepare(fd);
     if (r < 0)

@@ -46,7 +46,7 @@ GREEN_EXPORT int green_cond_destroy(green_cond_t *c)
 }
 
 static int wait_signalled(green_cond_t *c, green_mutex_t *m, clockid_t clock,
-                const struct timespec *deadline)
+                          const struct timespec *deadline)
 {
     struct green *self = green__current();
     if (!self || green__mutex_owner(m) != self)

@@ -59,8 +59,7 @@ struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd)
     return &h->fd_pages[page][fd & (PAGE_ENTRIES - 1)];
 }
 
-int green__wait_fd(struct green__hub *h, int fd, int events,
-                   int64_t timeout_ns)
+int green__wait_fd(struct green__hub *h, int fd, int events, int64_t timeout_ns)
 {
     struct green *self = h->current;
     struct green__fd_entry *e = green__fd_entry(h, fd);

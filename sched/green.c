@@ -32,12 +32,12 @@ static void set_name(struct green *g, const char *name)
     g->name[len] = '\0';
 }
 
-int green__create(struct green__hub *h, struct green **out,
-                  void *(*fn)(void *), void *arg, const green_attr_t *attr)
+int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
+                  void *arg, const green_attr_t *attr)
 {
     static unsigned colour;
-    size_t usable = attr && attr->stack_size ? attr->stack_size
-                                             : h->default_stack;
+    size_t usable =
+        attr && attr->stack_size ? attr->stack_size : h->default_stack;
     struct green__stack stack;
     if (usable < MIN_STACK_SIZE)
         return -EINVAL;
@@ -65,8 +65,8 @@ int green__create(struct green__hub *h, struct green **out,
     return 0;
 }
 
-int green__spawn(struct green__hub *h, struct green **out,
-                 void *(*fn)(void *), void *arg, const green_attr_t *attr)
+int green__spawn(struct green__hub *h, struct green **out, void *(*fn)(void *),
+                 void *arg, const green_attr_t *attr)
 {
     int r = green__create(h, out, fn, arg, attr);
     if (r < 0)
@@ -141,8 +141,8 @@ void green__reap(struct green__hub *h)
 
 /* ---- The explicit API ---------------------------------------------------- */
 
-GREEN_EXPORT int green_spawn(green_t **thread, void *(*fn)(void *),
-                             void *arg, const green_attr_t *attr)
+GREEN_EXPORT int green_spawn(green_t **thread, void *(*fn)(void *), void *arg,
+                             const green_attr_t *attr)
 {
     struct green__hub *h = green__hub;
     if (!h)

@@ -29,7 +29,8 @@
 
 #define HUB_STACK_SIZE (128 * 1024)
 
-__thread struct green__hub *green__hub __attribute__((tls_model("initial-exec")));
+__thread struct green__hub *green__hub
+    __attribute__((tls_model("initial-exec")));
 
 struct green *green__current(void)
 {

@@ -26,11 +26,11 @@
 
 #define GREEN_EXPORT __attribute__((visibility("default")))
 
-#define green__container_of(ptr, type, member)                               \
+#define green__container_of(ptr, type, member)                                 \
     ((type *)((char *)(ptr)-offsetof(type, member)))
 
 /* Checked in every build, NDEBUG or not: a broken invariant is a bug. */
-#define green__assert(cond)                                                  \
+#define green__assert(cond)                                                    \
     ((cond) ? (void)0 : green__assert_fail(#cond, __FILE__, __LINE__))
 void green__assert_fail(const char *expr, const char *file, int line)
     __attribute__((noreturn));
@@ -58,8 +58,7 @@ struct green__real_fns {
     int (*close)(int fd);
     int (*fcntl)(int fd, int cmd, ...);
     int (*poll)(struct pollfd *fds, nfds_t n, int timeout_ms);
-    int (*getsockopt)(int fd, int level, int name, void *val,
-                      socklen_t *len);
+    int (*getsockopt)(int fd, int level, int name, void *val, socklen_t *len);
     int (*nanosleep)(const struct timespec *req, struct timespec *rem);
     /* Used only by the preload hooks (resolved in shim/real.c). */
     ssize_t (*readv)(int fd, const struct iovec *iov, int n);
@@ -86,8 +85,8 @@ struct green__real_fns {
     int (*ppoll)(struct pollfd *fds, nfds_t n, const struct timespec *ts,
                  const sigset_t *mask);
     int (*select)(int n, void *r, void *w, void *e, struct timeval *tv);
-    int (*pselect)(int n, void *r, void *w, void *e,
-                   const struct timespec *ts, const sigset_t *mask);
+    int (*pselect)(int n, void *r, void *w, void *e, const struct timespec *ts,
+                   const sigset_t *mask);
     int (*epoll_wait)(int epfd, void *events, int max, int timeout_ms);
     int (*epoll_pwait)(int epfd, void *events, int max, int timeout_ms,
                        const sigset_t *mask);
@@ -199,9 +198,9 @@ struct green__real_fns {
     /* Run on the offload pool by hooks/dns.c and hooks/file.c. */
     int (*getaddrinfo)(const char *node, const char *service,
                        const struct addrinfo *hints, struct addrinfo **res);
-    int (*getnameinfo)(const struct sockaddr *addr, socklen_t alen,
-                       char *host, socklen_t hostlen, char *serv,
-                       socklen_t servlen, int flags);
+    int (*getnameinfo)(const struct sockaddr *addr, socklen_t alen, char *host,
+                       socklen_t hostlen, char *serv, socklen_t servlen,
+                       int flags);
     struct hostent *(*gethostbyname)(const char *name);
     int (*gethostbyname_r)(const char *name, struct hostent *ret, char *buf,
                            size_t buflen, struct hostent **result,
@@ -235,13 +234,14 @@ struct green__queue {
 };
 
 struct green__stack {
-    void *map;        /* whole mapping, guard page first; NULL if adopted */
+    void *map; /* whole mapping, guard page first; NULL if adopted */
     size_t map_size;
-    char *lo, *hi;    /* usable range: the stack grows down from hi */
-    unsigned vg_id;   /* valgrind's name for it */
+    char *lo, *hi;  /* usable range: the stack grows down from hi */
+    unsigned vg_id; /* valgrind's name for it */
 };
 
-#define GREEN__MAGIC 0x6e65657267756e72ULL /* tells our threads from glibc's */
+#define GREEN__MAGIC 0x6e65657267756e72ULL /* tells our threads from glibc's   \
+                                            */
 
 struct green {
     void *sp; /* saved stack pointer while switched out; first for asm */
@@ -317,7 +317,7 @@ struct green__stats {
     uint64_t parks;
     uint64_t fd_waits;
     uint64_t timed_waits;
-    uint64_t file_calls; /* passed through on regular files: may block */
+    uint64_t file_calls;     /* passed through on regular files: may block */
     uint64_t monitor_events; /* threads that held the OS thread too long */
     uint64_t offloaded;      /* calls run on the native pool (offload.c) */
 };
@@ -345,10 +345,10 @@ struct green__hub {
     struct green *runq_head, *runq_tail;
     unsigned direct_switches; /* since the hub last polled for I/O */
     uint64_t next_id;
-    size_t live;               /* started and not yet ended */
-    struct green *dead;        /* ended detached thread to release */
-    struct green *all_done;    /* parked until live drops to 0 */
-    struct green *first;       /* the thread green_main started */
+    size_t live;            /* started and not yet ended */
+    struct green *dead;     /* ended detached thread to release */
+    struct green *all_done; /* parked until live drops to 0 */
+    struct green *first;    /* the thread green_main started */
     void *first_result;
     struct green__queue zombies; /* ended, not yet joined */
     struct green *main_thread;   /* the adopted main thread (preload) */
@@ -466,13 +466,12 @@ void green__overflow_uninstall(void);
 
 /* A new thread, not yet counted, numbered or queued.  0, -EAGAIN or
  * -EINVAL (stack size). */
-int green__create(struct green__hub *h, struct green **out,
-                  void *(*fn)(void *), void *arg, const green_attr_t *attr);
+int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
+                  void *arg, const green_attr_t *attr);
 /* green__create, then count it, number it and queue it to run. */
-int green__spawn(struct green__hub *h, struct green **out,
-                 void *(*fn)(void *), void *arg, const green_attr_t *attr);
-void green__exit(struct green__hub *h, void *result)
-    __attribute__((noreturn));
+int green__spawn(struct green__hub *h, struct green **out, void *(*fn)(void *),
+                 void *arg, const green_attr_t *attr);
+void green__exit(struct green__hub *h, void *result) __attribute__((noreturn));
 /* Called on an ending thread's own stack before it is marked done (the
  * preload library runs pthread_key destructors there).  NULL: none. */
 extern void (*green__thread_exit_hook)(struct green *g);
@@ -560,8 +559,7 @@ int green__sem_is_green(const green_sem_t *s);
 void __sanitizer_start_switch_fiber(void **fake_stack_save, const void *bottom,
                                     size_t size);
 void __sanitizer_finish_switch_fiber(void *fake_stack_save,
-                                     const void **bottom_old,
-                                     size_t *size_old);
+                                     const void **bottom_old, size_t *size_old);
 void __asan_unpoison_memory_region(const volatile void *addr, size_t size);
 /* A reused stack still carries the redzones of its last thread's frames. */
 static inline void green__asan_fresh_stack(const struct green__stack *s)
@@ -575,8 +573,7 @@ static inline void green__asan_leave(struct green *from, struct green *to)
         from->state == GREEN__DONE ? NULL : &from->asan_fake_stack,
         to->stack.lo, (size_t)(to->stack.hi - to->stack.lo));
 }
-static inline void green__asan_arrive(struct green *self,
-                                      struct green *from)
+static inline void green__asan_arrive(struct green *self, struct green *from)
 {
     const void *lo;
     size_t size;

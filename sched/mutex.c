@@ -31,7 +31,7 @@ struct mutex {
     struct green *owner;
     unsigned count;   /* recursion depth of the owner */
     unsigned pending; /* handed to owner, which has not run since */
-    int kind;       /* GREEN_MUTEX_*, glibc's __kind */
+    int kind;         /* GREEN_MUTEX_*, glibc's __kind */
     int reserved1;
     struct green__queue waiters;
 };

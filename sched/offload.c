@@ -49,12 +49,12 @@ struct green__job {
 
 struct green__pool {
     pthread_mutex_t lock;
-    pthread_cond_t more;             /* idle workers wait here */
-    struct green__job *head, *tail;  /* queued, oldest first */
-    struct green__job *finished;     /* run, not yet seen by the hub */
-    unsigned queued;                 /* jobs in head..tail */
-    unsigned idle;                   /* workers waiting in `more` */
-    unsigned threads;                /* workers started */
+    pthread_cond_t more;            /* idle workers wait here */
+    struct green__job *head, *tail; /* queued, oldest first */
+    struct green__job *finished;    /* run, not yet seen by the hub */
+    unsigned queued;                /* jobs in head..tail */
+    unsigned idle;                  /* workers waiting in `more` */
+    unsigned threads;               /* workers started */
     int stopping;
     struct green__hub *hub;
     pthread_t tids[GREEN__OFFLOAD_THREADS];

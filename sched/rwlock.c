@@ -16,7 +16,8 @@
 
 #define WANTS_WRITE 1
 
-#define PREFER_WRITER 2 /* glibc's PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP */
+#define PREFER_WRITER                                                          \
+    2 /* glibc's PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP */
 
 /* Bytes 24..31 are left alone: glibc keeps __cur_writer and __shared
  * there, and the preload hooks read __shared to tell process-shared locks,
@@ -150,16 +151,14 @@ GREEN_EXPORT int green_rwlock_trywrlock(green_rwlock_t *rw)
     return r == EDEADLK ? EBUSY : r;
 }
 
-GREEN_EXPORT int green_rwlock_timedrdlock(green_rwlock_t *rw,
-                                          clockid_t clock,
+GREEN_EXPORT int green_rwlock_timedrdlock(green_rwlock_t *rw, clockid_t clock,
                                           const struct timespec *deadline)
 {
     int r = -green__check_deadline(clock, deadline);
     return r ? r : lock(rw, 0, clock, deadline);
 }
 
-GREEN_EXPORT int green_rwlock_timedwrlock(green_rwlock_t *rw,
-                                          clockid_t clock,
+GREEN_EXPORT int green_rwlock_timedwrlock(green_rwlock_t *rw, clockid_t clock,
                                           const struct timespec *deadline)
 {
     int r = -green__check_deadline(clock, deadline);

@@ -42,9 +42,9 @@ static void explain_map_failure(void)
 static int map_stack(size_t map_size, struct green__stack *s)
 {
     size_t guard = page_size();
-    char *map = mmap(NULL, map_size, PROT_READ | PROT_WRITE,
-                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK,
-                     -1, 0);
+    char *map =
+        mmap(NULL, map_size, PROT_READ | PROT_WRITE,
+             MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
     if (map == MAP_FAILED)
         goto err;
     if (mprotect(map, guard, PROT_NONE) < 0) {

@@ -83,8 +83,7 @@ static void load_monitor(void)
         return;
     errno = 0;
     long n = strtol(v, &end, 10);
-    if (errno || *end || *v < '0' || *v > '9' || n < 1 ||
-        n > MAX_MONITOR_MS)
+    if (errno || *end || *v < '0' || *v > '9' || n < 1 || n > MAX_MONITOR_MS)
         reject("GREENRUN_MONITOR_MS", v,
                "a whole number of milliseconds from 1 to 3600000");
     green__config.monitor_ms = (unsigned)n;

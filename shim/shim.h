@@ -20,7 +20,7 @@ static inline struct green__real_fns *green__real_ready(void)
 /* GREENRUN_* settings, read and checked once by the constructor. */
 struct green__config {
     size_t stack_size;
-    const char *stats; /* NULL: off; "1": stderr; else a path */
+    const char *stats;   /* NULL: off; "1": stderr; else a path */
     unsigned monitor_ms; /* 0: off */
     int debug;
     int file_pool; /* GREENRUN_FILE_POOL: regular-file calls on the pool */

@@ -43,12 +43,11 @@ void green__stats_report_once(void)
         return;
     const struct green__stats *s = &h->stats;
     snprintf(text, sizeof text,
-             "greenrun: stats: pid %d: %" PRIu64 " green threads (peak %"
-             PRIu64 " alive), %" PRIu64 " switches, %" PRIu64
-             " parks (%" PRIu64 " on fds, %" PRIu64 " with a timeout), %"
-             PRIu64 " calls on regular files passed through (may block), %"
-             PRIu64 " monitor events, %" PRIu64
-             " calls offloaded to the pool\n",
+             "greenrun: stats: pid %d: %" PRIu64 " green threads (peak %" PRIu64
+             " alive), %" PRIu64 " switches, %" PRIu64 " parks (%" PRIu64
+             " on fds, %" PRIu64 " with a timeout), %" PRIu64
+             " calls on regular files passed through (may block), %" PRIu64
+             " monitor events, %" PRIu64 " calls offloaded to the pool\n",
              (int)getpid(), s->spawned, s->peak_live, s->switches, s->parks,
              s->fd_waits, s->timed_waits, s->file_calls, s->monitor_events,
              s->offloaded);

@@ -58,14 +58,13 @@ static void fail_header(const char *file, int line, const char *expr)
 
 static void __attribute__((noreturn)) fail_footer(int saved_errno)
 {
-    fprintf(stderr, "  errno: %d (%s)\n", saved_errno,
-            strerror(saved_errno));
+    fprintf(stderr, "  errno: %d (%s)\n", saved_errno, strerror(saved_errno));
     fflush(stderr);
     abort();
 }
 
-void test_fail(const char *file, int line, const char *expr,
-               const char *detail, int saved_errno)
+void test_fail(const char *file, int line, const char *expr, const char *detail,
+               int saved_errno)
 {
     fail_header(file, line, expr);
     if (detail != NULL)
@@ -73,8 +72,8 @@ void test_fail(const char *file, int line, const char *expr,
     fail_footer(saved_errno);
 }
 
-void test_fail_int(const char *file, int line, const char *expr,
-                   const char *op, long long a, long long b, int saved_errno)
+void test_fail_int(const char *file, int line, const char *expr, const char *op,
+                   long long a, long long b, int saved_errno)
 {
     fail_header(file, line, expr);
     fprintf(stderr, "  left:  %lld (%#llx)\n  right: %lld (%#llx)\n", a,
@@ -83,16 +82,16 @@ void test_fail_int(const char *file, int line, const char *expr,
     fail_footer(saved_errno);
 }
 
-void test_fail_ptr(const char *file, int line, const char *expr,
-                   const void *a, const void *b, int saved_errno)
+void test_fail_ptr(const char *file, int line, const char *expr, const void *a,
+                   const void *b, int saved_errno)
 {
     fail_header(file, line, expr);
     fprintf(stderr, "  left:  %p\n  right: %p\n", a, b);
     fail_footer(saved_errno);
 }
 
-void test_fail_str(const char *file, int line, const char *expr,
-                   const char *a, const char *b, int saved_errno)
+void test_fail_str(const char *file, int line, const char *expr, const char *a,
+                   const char *b, int saved_errno)
 {
     fail_header(file, line, expr);
     fprintf(stderr, "  left:  %s%s%s\n", a ? "\"" : "", a ? a : "NULL",
@@ -142,8 +141,10 @@ static double parse_multiplier(void)
         return test_under_valgrind() ? 10.0 : 1.0;
     m = strtod(s, &end);
     if (*end != '\0' || !(m > 0)) {
-        fprintf(stderr, "unit-tests: ignoring bad "
-                        "GREEN_TEST_TIMEOUT_MULTIPLIER=%s\n", s);
+        fprintf(stderr,
+                "unit-tests: ignoring bad "
+                "GREEN_TEST_TIMEOUT_MULTIPLIER=%s\n",
+                s);
         return 1.0;
     }
     return m;
@@ -216,8 +217,8 @@ static void describe_status(int status, char *reason, size_t size)
         snprintf(reason, size, "wait status %#x", status);
 }
 
-static void __attribute__((noreturn)) run_child(const struct test_entry *t,
-                                                const sigset_t *mask)
+static void __attribute__((noreturn))
+run_child(const struct test_entry *t, const sigset_t *mask)
 {
     setpgid(0, 0);
     sigprocmask(SIG_SETMASK, mask, NULL);
@@ -252,8 +253,7 @@ static int wait_child(pid_t pid, int *status, int64_t timeout_ns,
 }
 
 /* Run one test in a child; 1 if it passed, else 0 with a reason. */
-static int run_forked(const struct test_entry *t, char *reason,
-                      size_t size)
+static int run_forked(const struct test_entry *t, char *reason, size_t size)
 {
     double timeout_s = DEFAULT_TIMEOUT_S * test_timeout_multiplier();
     sigset_t chld, old;

@@ -21,37 +21,34 @@
 #include <string.h>
 #include <time.h>
 
-#define TEST(name)                                                           \
-    void test_##name(void);                                                  \
+#define TEST(name)                                                             \
+    void test_##name(void);                                                    \
     void test_##name(void)
 
-void test_fail(const char *file, int line, const char *expr,
-               const char *detail, int saved_errno)
+void test_fail(const char *file, int line, const char *expr, const char *detail,
+               int saved_errno) __attribute__((noreturn));
+void test_fail_int(const char *file, int line, const char *expr, const char *op,
+                   long long a, long long b, int saved_errno)
     __attribute__((noreturn));
-void test_fail_int(const char *file, int line, const char *expr,
-                   const char *op, long long a, long long b, int saved_errno)
-    __attribute__((noreturn));
-void test_fail_ptr(const char *file, int line, const char *expr,
-                   const void *a, const void *b, int saved_errno)
-    __attribute__((noreturn));
-void test_fail_str(const char *file, int line, const char *expr,
-                   const char *a, const char *b, int saved_errno)
-    __attribute__((noreturn));
+void test_fail_ptr(const char *file, int line, const char *expr, const void *a,
+                   const void *b, int saved_errno) __attribute__((noreturn));
+void test_fail_str(const char *file, int line, const char *expr, const char *a,
+                   const char *b, int saved_errno) __attribute__((noreturn));
 
-#define ASSERT(cond)                                                         \
-    do {                                                                     \
-        if (!(cond))                                                         \
-            test_fail(__FILE__, __LINE__, #cond, NULL, errno);               \
+#define ASSERT(cond)                                                           \
+    do {                                                                       \
+        if (!(cond))                                                           \
+            test_fail(__FILE__, __LINE__, #cond, NULL, errno);                 \
     } while (0)
 
 /* Both operands are evaluated once and compared as long long. */
-#define ASSERT_INT_OP(a, op, b)                                              \
-    do {                                                                     \
-        long long test_a_ = (long long)(a);                                  \
-        long long test_b_ = (long long)(b);                                  \
-        if (!(test_a_ op test_b_))                                           \
-            test_fail_int(__FILE__, __LINE__, #a " " #op " " #b, #op,        \
-                          test_a_, test_b_, errno);                          \
+#define ASSERT_INT_OP(a, op, b)                                                \
+    do {                                                                       \
+        long long test_a_ = (long long)(a);                                    \
+        long long test_b_ = (long long)(b);                                    \
+        if (!(test_a_ op test_b_))                                             \
+            test_fail_int(__FILE__, __LINE__, #a " " #op " " #b, #op, test_a_, \
+                          test_b_, errno);                                     \
     } while (0)
 
 #define ASSERT_EQ(a, b) ASSERT_INT_OP(a, ==, b)
@@ -61,23 +58,23 @@ void test_fail_str(const char *file, int line, const char *expr,
 #define ASSERT_GT(a, b) ASSERT_INT_OP(a, >, b)
 #define ASSERT_LT(a, b) ASSERT_INT_OP(a, <, b)
 
-#define ASSERT_PTR_EQ(a, b)                                                  \
-    do {                                                                     \
-        const void *test_pa_ = (const void *)(a);                            \
-        const void *test_pb_ = (const void *)(b);                            \
-        if (test_pa_ != test_pb_)                                            \
-            test_fail_ptr(__FILE__, __LINE__, #a " == " #b, test_pa_,        \
-                          test_pb_, errno);                                  \
+#define ASSERT_PTR_EQ(a, b)                                                    \
+    do {                                                                       \
+        const void *test_pa_ = (const void *)(a);                              \
+        const void *test_pb_ = (const void *)(b);                              \
+        if (test_pa_ != test_pb_)                                              \
+            test_fail_ptr(__FILE__, __LINE__, #a " == " #b, test_pa_,          \
+                          test_pb_, errno);                                    \
     } while (0)
 
-#define ASSERT_STR_EQ(a, b)                                                  \
-    do {                                                                     \
-        const char *test_sa_ = (a);                                          \
-        const char *test_sb_ = (b);                                          \
-        if (test_sa_ == NULL || test_sb_ == NULL ||                          \
-            strcmp(test_sa_, test_sb_) != 0)                                 \
-            test_fail_str(__FILE__, __LINE__, #a " == " #b, test_sa_,        \
-                          test_sb_, errno);                                  \
+#define ASSERT_STR_EQ(a, b)                                                    \
+    do {                                                                       \
+        const char *test_sa_ = (a);                                            \
+        const char *test_sb_ = (b);                                            \
+        if (test_sa_ == NULL || test_sb_ == NULL ||                            \
+            strcmp(test_sa_, test_sb_) != 0)                                   \
+            test_fail_str(__FILE__, __LINE__, #a " == " #b, test_sa_,          \
+                          test_sb_, errno);                                    \
     } while (0)
 
 /* ---- Helpers (runner.c) ----------------------------------------------- */

@@ -93,8 +93,7 @@ static void *signal_main(void *arg)
 
     (void)arg;
     for (int i = 0; i < NSIGNAL; i++) {
-        ASSERT_EQ(green_spawn(&t[i], single_waiter, (void *)(intptr_t)i,
-                              NULL),
+        ASSERT_EQ(green_spawn(&t[i], single_waiter, (void *)(intptr_t)i, NULL),
                   0);
         ASSERT_EQ(wait_for_count(&waiting, i + 1), i + 1);
     }
@@ -324,8 +323,7 @@ static void *queue_main(void *arg)
     for (int i = 0; i < NCONSUMERS; i++)
         ASSERT_EQ(green_spawn(&cs[i], consumer, NULL, NULL), 0);
     for (int i = 0; i < NPRODUCERS; i++)
-        ASSERT_EQ(green_spawn(&p[i], producer, (void *)(intptr_t)i, NULL),
-                  0);
+        ASSERT_EQ(green_spawn(&p[i], producer, (void *)(intptr_t)i, NULL), 0);
     for (int i = 0; i < NPRODUCERS; i++)
         ASSERT_EQ(green_join(p[i], NULL), 0);
     for (int i = 0; i < NCONSUMERS; i++)

@@ -71,9 +71,9 @@ static void *errno_sleep_main(void *arg)
 
     (void)arg;
     for (int i = 0; i < 3; i++)
-        ASSERT_EQ(green_spawn(&t[i], sleep_worker,
-                              (void *)(intptr_t)(100 + i), NULL),
-                  0);
+        ASSERT_EQ(
+            green_spawn(&t[i], sleep_worker, (void *)(intptr_t)(100 + i), NULL),
+            0);
     for (int i = 0; i < 3; i++)
         ASSERT_EQ(green_join(t[i], NULL), 0);
     return NULL;

@@ -46,10 +46,8 @@ static void echo_out_all(struct echo *e, int fd, const char *buf, size_t len)
 
     while (off < len) {
         ssize_t w = e->use_recv
-                        ? green_send(fd, buf + off, len - off, 0,
-                                     GREEN_FOREVER)
-                        : green_write(fd, buf + off, len - off,
-                                      GREEN_FOREVER);
+                        ? green_send(fd, buf + off, len - off, 0, GREEN_FOREVER)
+                        : green_write(fd, buf + off, len - off, GREEN_FOREVER);
         ASSERT_GT(w, 0);
         ASSERT_LE(w, len - off);
         off += (size_t)w;
@@ -180,8 +178,7 @@ static void *pipe_writer(void *arg)
     for (int i = 0; i < 256; i++) {
         fill_random(&rng, buf, sizeof(buf));
         pipe_hash_in = test_fnv1a(pipe_hash_in, buf, sizeof(buf));
-        ASSERT_EQ(green_write_all(pipe_fds[1], buf, sizeof(buf)),
-                  sizeof(buf));
+        ASSERT_EQ(green_write_all(pipe_fds[1], buf, sizeof(buf)), sizeof(buf));
     }
     ASSERT_EQ(green_close(pipe_fds[1]), 0);
     return NULL;
@@ -293,8 +290,7 @@ static void *wait_fd_main(void *arg)
     ASSERT_EQ(c, 'x');
 
     /* Data that arrives while we wait wakes us. */
-    ASSERT_EQ(green_spawn(&t, write_later, (void *)(intptr_t)sp[1], NULL),
-              0);
+    ASSERT_EQ(green_spawn(&t, write_later, (void *)(intptr_t)sp[1], NULL), 0);
     ASSERT_EQ(green_wait_fd(sp[0], GREEN_READ, LONG_WAIT), GREEN_READ);
     ASSERT_EQ(read(sp[0], &c, 1), 1);
     ASSERT_EQ(c, 'y');
@@ -460,8 +456,8 @@ static void *tcp_acceptor(void *arg)
     for (;;) {
         struct sockaddr_in peer;
         socklen_t plen = sizeof(peer);
-        int fd = green_accept(listen_fd, (struct sockaddr *)&peer, &plen,
-                              LONG_WAIT);
+        int fd =
+            green_accept(listen_fd, (struct sockaddr *)&peer, &plen, LONG_WAIT);
         if (fd < 0) {
             ASSERT_EQ(errno, EBADF); /* the listener was closed */
             return NULL;
@@ -470,8 +466,7 @@ static void *tcp_acceptor(void *arg)
         ASSERT_EQ(peer.sin_family, AF_INET);
         accepted++;
         green_t *t;
-        ASSERT_EQ(green_spawn(&t, tcp_server, (void *)(intptr_t)fd, &attr),
-                  0);
+        ASSERT_EQ(green_spawn(&t, tcp_server, (void *)(intptr_t)fd, &attr), 0);
     }
 }
 
@@ -554,8 +549,7 @@ static void *refused_main(void *arg)
     int c = socket(AF_INET, SOCK_STREAM, 0);
     ASSERT_GE(c, 0);
     errno = 0;
-    ASSERT_EQ(green_connect(c, (struct sockaddr *)&addr, alen, LONG_WAIT),
-              -1);
+    ASSERT_EQ(green_connect(c, (struct sockaddr *)&addr, alen, LONG_WAIT), -1);
     ASSERT_EQ(errno, ECONNREFUSED);
     ASSERT_EQ(green_close(c), 0);
     return NULL;

@@ -189,8 +189,7 @@ static void *timedlock_einval(void *arg)
     struct timespec bad = dl;
 
     (void)arg;
-    ASSERT_EQ(green_mutex_timedlock(&m, CLOCK_PROCESS_CPUTIME_ID, &dl),
-              EINVAL);
+    ASSERT_EQ(green_mutex_timedlock(&m, CLOCK_PROCESS_CPUTIME_ID, &dl), EINVAL);
     bad.tv_nsec = 1000000000;
     ASSERT_EQ(green_mutex_timedlock(&m, CLOCK_MONOTONIC, &bad), EINVAL);
     bad.tv_nsec = -1;

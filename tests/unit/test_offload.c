@@ -15,8 +15,8 @@
 
 enum { NJOBS = 40 };
 
-static sem_t gate;               /* jobs wait here until a green thread posts */
-static pthread_barrier_t meet;   /* or here, for each other */
+static sem_t gate;             /* jobs wait here until a green thread posts */
+static pthread_barrier_t meet; /* or here, for each other */
 static pthread_t hub_os_thread;
 static int running, max_running; /* jobs inside their function right now */
 static int submitted, finished;
@@ -31,9 +31,9 @@ static void note_running(int delta)
 {
     int now = __atomic_add_fetch(&running, delta, __ATOMIC_SEQ_CST);
     int max = __atomic_load_n(&max_running, __ATOMIC_SEQ_CST);
-    while (now > max && !__atomic_compare_exchange_n(&max_running, &max, now,
-                                                     0, __ATOMIC_SEQ_CST,
-                                                     __ATOMIC_SEQ_CST))
+    while (now > max &&
+           !__atomic_compare_exchange_n(&max_running, &max, now, 0,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
         ;
 }
 
@@ -76,8 +76,7 @@ static void *pool_main(void *arg)
         green_yield();
     /* The pool fills up to its bound while the jobs wait at the gate, and
      * this green thread still runs. */
-    while (__atomic_load_n(&running, __ATOMIC_SEQ_CST) <
-           GREEN__OFFLOAD_THREADS)
+    while (__atomic_load_n(&running, __ATOMIC_SEQ_CST) < GREEN__OFFLOAD_THREADS)
         green_sleep(TEST_MS);
     ASSERT_EQ(finished, 0);
     for (int i = 0; i < NJOBS; i++)

@@ -228,8 +228,7 @@ static void *timed_fail(void *arg)
     for (int i = 0; i < 2; i++) {
         struct timespec dl = test_deadline(clocks[i], 20 * TEST_MS);
         if (rd) {
-            ASSERT_EQ(green_rwlock_timedrdlock(&rw, clocks[i], &dl),
-                      ETIMEDOUT);
+            ASSERT_EQ(green_rwlock_timedrdlock(&rw, clocks[i], &dl), ETIMEDOUT);
             ASSERT_GE(test_now_ns(clocks[i]), test_timespec_ns(&dl));
         }
         dl = test_deadline(clocks[i], 20 * TEST_MS);

@@ -222,8 +222,7 @@ static void *sem_queue_main(void *arg)
     for (int i = 0; i < NCONSUMERS; i++)
         ASSERT_EQ(green_spawn(&cs[i], sem_consumer, NULL, NULL), 0);
     for (int i = 0; i < NPRODUCERS; i++)
-        ASSERT_EQ(green_spawn(&p[i], sem_producer, (void *)(intptr_t)i,
-                              NULL),
+        ASSERT_EQ(green_spawn(&p[i], sem_producer, (void *)(intptr_t)i, NULL),
                   0);
     for (int i = 0; i < NPRODUCERS; i++)
         ASSERT_EQ(green_join(p[i], NULL), 0);

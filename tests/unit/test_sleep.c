@@ -89,8 +89,7 @@ static void *many_sleepers_main(void *arg)
 
     (void)arg;
     for (int i = 0; i < NSLEEPERS; i++)
-        ASSERT_EQ(green_spawn(&sleepers[i], sleeper, (void *)(intptr_t)i,
-                              NULL),
+        ASSERT_EQ(green_spawn(&sleepers[i], sleeper, (void *)(intptr_t)i, NULL),
                   0);
     ASSERT_EQ(green_spawn(&closer, window_closer, NULL, NULL), 0);
     /* No sleeper has run yet: give them all time to start sleeping before
@@ -118,13 +117,12 @@ TEST(sleep_10000_wake_in_deadline_order)
         if (expiry < r->deadline)
             expiry = r->deadline;
         if (expiry > latest)
-            fprintf(stderr,
-                    "wake-up %d: sleeper %d (deadline base+%lld us, window "
-                    "%lld ns) woke after one due at base+%lld us\n",
-                    k, woke_order[k],
-                    (long long)(r->deadline - sleep_base) / 1000,
-                    (long long)r->window,
-                    (long long)(expiry - sleep_base) / 1000);
+            fprintf(
+                stderr,
+                "wake-up %d: sleeper %d (deadline base+%lld us, window "
+                "%lld ns) woke after one due at base+%lld us\n",
+                k, woke_order[k], (long long)(r->deadline - sleep_base) / 1000,
+                (long long)r->window, (long long)(expiry - sleep_base) / 1000);
         ASSERT_LE(expiry, latest);
     }
 }

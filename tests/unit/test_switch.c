@@ -97,9 +97,9 @@ static unsigned long call_checking_registers(void (*fn)(void),
                      :
                      : "rbx", "rcx", "rdi", "r8", "r9", "r10", "r11", "r12",
                        "r13", "r14", "r15", "xmm0", "xmm1", "xmm2", "xmm3",
-                       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9",
-                       "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15",
-                       "memory", "cc");
+                       "xmm4", "xmm5", "xmm6", "xmm7", "xmm8", "xmm9", "xmm10",
+                       "xmm11", "xmm12", "xmm13", "xmm14", "xmm15", "memory",
+                       "cc");
     return bad;
 }
 
@@ -128,11 +128,12 @@ static void *register_worker(void *arg)
     unsigned long seed = (unsigned long)(uintptr_t)arg;
 
     for (int i = 0; i < ROUNDS; i++) {
-        unsigned long bad = call_checking_registers(blockers[i % 3],
-                                                    seed + (unsigned long)i);
+        unsigned long bad =
+            call_checking_registers(blockers[i % 3], seed + (unsigned long)i);
         if (bad != 0)
-            fprintf(stderr, "blocker %d: changed register mask %#lx "
-                            "(rbx rbp r12 r13 r14 r15 = bits 0-5)\n",
+            fprintf(stderr,
+                    "blocker %d: changed register mask %#lx "
+                    "(rbx rbp r12 r13 r14 r15 = bits 0-5)\n",
                     i % 3, bad);
         ASSERT_EQ(bad, 0);
     }
@@ -179,8 +180,7 @@ static __attribute__((noinline)) uint64_t locals_checksum(uint64_t seed,
 /* Doubles are caller-saved in the SysV ABI, so across green_yield they live
  * in the stack frame: this checks that each thread gets its own frame back
  * bit for bit. */
-static __attribute__((noinline)) double doubles_checksum(double seed,
-                                                         int yield)
+static __attribute__((noinline)) double doubles_checksum(double seed, int yield)
 {
     double x = seed, y = seed / 3.0, z = seed * 1.5, w = -seed;
 
@@ -302,8 +302,8 @@ static void set_x87cw(unsigned short v)
 }
 
 struct fp_arg {
-    int up;           /* 1: round up, 0: round down */
-    double third;     /* 1.0 / 3.0 as computed after the last yield */
+    int up;       /* 1: round up, 0: round down */
+    double third; /* 1.0 / 3.0 as computed after the last yield */
     long double lthird;
 };
 

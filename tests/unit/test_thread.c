@@ -322,8 +322,7 @@ static void *many_main(void *arg)
 
     (void)arg;
     for (int i = 0; i < NMANY; i++)
-        ASSERT_EQ(green_spawn(&t[i], returns_value, (void *)(intptr_t)i,
-                              NULL),
+        ASSERT_EQ(green_spawn(&t[i], returns_value, (void *)(intptr_t)i, NULL),
                   0);
     /* Join in reverse, so most have ended before they are joined. */
     for (int i = NMANY - 1; i >= 0; i--) {
@@ -373,9 +372,9 @@ static void *small_stack_main(void *arg)
 
     (void)arg;
     for (int i = 0; i < 2; i++)
-        ASSERT_EQ(green_spawn(&t[i], stack_user, (void *)(intptr_t)(i * 101),
-                              &attr),
-                  0);
+        ASSERT_EQ(
+            green_spawn(&t[i], stack_user, (void *)(intptr_t)(i * 101), &attr),
+            0);
     for (int i = 0; i < 2; i++) {
         void *r = NULL;
         ASSERT_EQ(green_join(t[i], &r), 0);
