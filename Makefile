@@ -46,8 +46,8 @@ CXX     ?= g++
 
 DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd
 
-.PHONY: all deps test test-unit test-bats bench sanitize valgrind demo \
-        install clean lint
+.PHONY: all deps test test-unit test-bats bench bench-deps bench-plot \
+        sanitize valgrind demo install clean lint
 
 all: $(B)/libgreen.a $(B)/libgreen.so $(B)/libgreenrun.so $(B)/unit-tests $(BENCH_BINS) \
      $(FIXTURE_BINS) $(B)/greenrun.pc
@@ -120,8 +120,17 @@ valgrind: deps all
 	GREEN_TEST_VALGRIND=1 valgrind -q --error-exitcode=9 \
 	    --trace-children=yes $(B)/unit-tests
 
+# The peers and tools of the comparison; each is skipped when missing.
+BENCH_PACKAGES = wrk gnuplot-nox python3-gevent golang-go
+
+bench-deps:
+	@scripts/install-deps $(BENCH_PACKAGES)
+
 bench: deps all
 	@scripts/run-bench $(B)
+
+bench-plot: bench-deps
+	@scripts/bench-plot $(B)
 
 demo: deps all
 	@scripts/demo $(B)

@@ -116,6 +116,8 @@ GREEN_EXPORT int green_accept(int fd, struct sockaddr *addr, socklen_t *addrlen,
         int c = green__real.accept4(fd, addr, addrlen, SOCK_NONBLOCK);
         if (c >= 0) {
             struct green__hub *h = green__hub;
+            if (h)
+                green__fd_forget(h, c); /* a new file under an old number */
             struct green__fd_entry *e = h ? green__fd_entry(h, c) : NULL;
             if (e)
                 e->nonblock_known = 1;

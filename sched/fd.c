@@ -59,6 +59,26 @@ struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd)
     return &h->fd_pages[page][fd & (PAGE_ENTRIES - 1)];
 }
 
+/*
+ * Point a thread's io watcher at fd.  ev_io_set makes libev register the
+ * fd with epoll again (a failing EPOLL_CTL_ADD when it already is), so a
+ * thread that waits on the same fd again keeps its setting, changing only
+ * the events.  That is safe only while the fd is the same open file: the
+ * entry's generation, bumped whenever the fd is forgotten (closed, reused),
+ * tells.
+ */
+static void watch_fd(struct green *g, struct green__fd_entry *e, int fd,
+                     int events)
+{
+    if (g->io.fd == fd && g->io_generation == e->generation) {
+        if ((g->io.events & (EV_READ | EV_WRITE)) != events)
+            ev_io_modify(&g->io, events);
+        return;
+    }
+    ev_io_set(&g->io, fd, events);
+    g->io_generation = e->generation;
+}
+
 int green__wait_fd(struct green__hub *h, int fd, int events, int64_t timeout_ns)
 {
     struct green *self = h->current;
@@ -66,7 +86,7 @@ int green__wait_fd(struct green__hub *h, int fd, int events, int64_t timeout_ns)
     if (!e)
         return fd < 0 ? -EBADF : -ENOMEM;
     h->stats.fd_waits++;
-    ev_io_set(&self->io, fd, events & (EV_READ | EV_WRITE));
+    watch_fd(self, e, fd, events & (EV_READ | EV_WRITE));
     ev_io_start(green__loop(h), &self->io);
     green__queue_push(&e->waiters, self);
     green__arm_timeout(self, timeout_ns);
@@ -81,7 +101,9 @@ void green__fd_forget(struct green__hub *h, int fd)
         return;
     while ((g = e->waiters.head))
         green__wake(g, -EBADF);
+    unsigned generation = e->generation + 1;
     memset(e, 0, sizeof *e);
+    e->generation = generation;
 }
 
 struct many_watcher {

@@ -24,7 +24,8 @@
 
 #include "internal.h"
 
-/* After this many green-to-green switches the hub polls for I/O once. */
+/* After this many green-to-green switches, and once every thread the last
+ * poll woke has run, the hub polls for I/O again. */
 #define DIRECT_SWITCH_LIMIT 1024
 
 #define HUB_STACK_SIZE (128 * 1024)
@@ -42,6 +43,7 @@ struct green *green__current(void)
 
 void green__runq_push(struct green__hub *h, struct green *g)
 {
+    h->runq_len++;
     g->run_next = NULL;
     if (h->runq_tail)
         h->runq_tail->run_next = g;
@@ -54,6 +56,9 @@ static struct green *runq_pop(struct green__hub *h)
 {
     struct green *g = h->runq_head;
     if (g) {
+        h->runq_len--;
+        if (h->batch_left)
+            h->batch_left--;
         h->runq_head = g->run_next;
         if (!h->runq_head)
             h->runq_tail = NULL;
@@ -81,7 +86,7 @@ static void switch_to(struct green__hub *h, struct green *next)
 void green__schedule(struct green__hub *h)
 {
     struct green *next = NULL;
-    if (h->direct_switches < DIRECT_SWITCH_LIMIT)
+    if (h->direct_switches < DIRECT_SWITCH_LIMIT || h->batch_left)
         next = runq_pop(h);
     if (next)
         h->direct_switches++;
@@ -243,7 +248,12 @@ static void *hub_main(void *arg)
     struct green__hub *h = arg;
     for (;;) {
         h->direct_switches = 0;
+        h->batch_left = 0;
         ev_run(green__loop(h), h->runq_head ? EVRUN_NOWAIT : EVRUN_ONCE);
+        /* Poll again only once everything this poll woke has run: an fd
+         * whose reader has not run yet is still readable, and libev would
+         * take it out of epoll, to be added back right after. */
+        h->batch_left = h->runq_len;
         struct green *next = runq_pop(h);
         if (next)
             switch_to(h, next);
@@ -349,6 +359,7 @@ void green__fork_child(struct green__hub *h)
         g->state = GREEN__DONE;
     }
     h->runq_head = h->runq_tail = NULL;
+    h->runq_len = h->batch_left = 0;
     h->live = 1;
     h->stats = (struct green__stats){.spawned = 1, .peak_live = 1};
     h->dead = NULL;

@@ -240,8 +240,9 @@ struct green__stack {
     unsigned vg_id; /* valgrind's name for it */
 };
 
-#define GREEN__MAGIC 0x6e65657267756e72ULL /* tells our threads from glibc's   \
-                                            */
+#define GREEN__MAGIC                                                           \
+    0x6e65657267756e72ULL /* tells our threads from glibc's                    \
+                           */
 
 struct green {
     void *sp; /* saved stack pointer while switched out; first for asm */
@@ -273,6 +274,7 @@ struct green {
     void ***specific;   /* pthread_key values (preload): see specific.c */
     const unsigned *wait_addr; /* what green__addr_wait waits on */
     const void *last_call;     /* inside the last blocking hook (monitor) */
+    unsigned io_generation;    /* of io's fd when io was last set */
     struct green *all_prev, *all_next; /* every thread of the hub */
     void *asan_fake_stack;
     char name[16];
@@ -304,6 +306,7 @@ struct green__fd_entry {
     unsigned char nonblock_ours;  /* we set it: restore when done */
     unsigned char kind;           /* enum green__fd_kind */
     unsigned char user_nonblock;  /* the program asked for O_NONBLOCK */
+    unsigned generation;          /* bumped each time the fd is forgotten */
     int64_t rcvtimeo_ns;          /* SO_RCVTIMEO; 0: none */
     int64_t sndtimeo_ns;          /* SO_SNDTIMEO; 0: none */
 };
@@ -344,6 +347,8 @@ struct green__hub {
     ev_async wakeup;
     struct green *runq_head, *runq_tail;
     unsigned direct_switches; /* since the hub last polled for I/O */
+    unsigned runq_len;
+    unsigned batch_left; /* woken by the last poll and not yet run */
     uint64_t next_id;
     size_t live;            /* started and not yet ended */
     struct green *dead;     /* ended detached thread to release */

@@ -16,8 +16,10 @@ GREEN_EXPORT void green_yield(void)
         return;
     /* Alone, yield through the hub: it polls I/O on the way, so a thread
      * that yields in a loop does not starve the ones waiting for fds. */
-    if (!h->runq_head)
+    if (!h->runq_head) {
         h->direct_switches = UINT_MAX;
+        h->batch_left = 0;
+    }
     green__runq_push(h, self);
     green__schedule(h);
 }

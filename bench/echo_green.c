@@ -1,0 +1,158 @@
+/*
+ * echo_green.c - the benchmark's echo server on the explicit API.
+ *
+ * Usage: echo_green [--port-file PATH]
+ *
+ * echo_threads.c line for line, with green.h in place of pthreads and the
+ * blocking calls: the first green thread accepts in a loop and gives each
+ * connection a detached green thread with a 64 KiB stack, which copies
+ * green_read() to green_write_all() until end of file or an error.  Port
+ * announcement and options are the same as echo_threads'.  It runs until
+ * killed.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "green.h"
+
+#define STACK_SIZE (64 * 1024)
+#define BUF_SIZE 16384
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static void raise_nofile_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die("getrlimit");
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die("setrlimit");
+}
+
+static int listen_loopback(void)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0)
+        die("socket");
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+        die("bind");
+    if (listen(fd, SOMAXCONN) != 0)
+        die("listen");
+    return fd;
+}
+
+/* Print the port, and write it to path (if any) under a temporary name. */
+static void announce_port(int fd, const char *path)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    char tmp[4096];
+    FILE *f;
+
+    if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+        die("getsockname");
+    printf("listening on %u\n", ntohs(sin.sin_port));
+    fflush(stdout);
+    if (path == NULL)
+        return;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (f == NULL)
+        die(tmp);
+    fprintf(f, "%u\n", ntohs(sin.sin_port));
+    if (fclose(f) != 0)
+        die(tmp);
+    if (rename(tmp, path) != 0)
+        die("rename");
+}
+
+static const char *port_file(int argc, char **argv)
+{
+    if (argc == 1)
+        return NULL;
+    if (argc == 3 && strcmp(argv[1], "--port-file") == 0)
+        return argv[2];
+    fprintf(stderr, "usage: %s [--port-file PATH]\n", argv[0]);
+    exit(2);
+}
+
+static void *connection(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    char buf[BUF_SIZE];
+
+    for (;;) {
+        ssize_t n = green_read(fd, buf, sizeof(buf), GREEN_FOREVER);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0 || green_write_all(fd, buf, (size_t)n) < 0)
+            break;
+    }
+    green_close(fd);
+    return NULL;
+}
+
+/* Failures that belong to one connection, not to the listener. */
+static int transient(int err)
+{
+    return err == EINTR || err == ECONNABORTED || err == EPROTO ||
+           err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+static void *serve(void *arg)
+{
+    int lfd = *(int *)arg, one = 1;
+    green_attr_t attr = {.stack_size = STACK_SIZE, .detached = 1};
+
+    for (;;) {
+        green_t *t;
+        int fd = green_accept(lfd, NULL, NULL, GREEN_FOREVER), rc;
+
+        if (fd < 0) {
+            if (!transient(errno))
+                die("green_accept");
+            perror("green_accept");
+            green_sleep(10000000); /* out of descriptors: let some close */
+            continue;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        rc = green_spawn(&t, connection, (void *)(intptr_t)fd, &attr);
+        if (rc != 0) {
+            fprintf(stderr, "echo_green: green_spawn: %s\n", strerror(rc));
+            green_close(fd);
+        }
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = port_file(argc, argv);
+    int lfd, rc;
+
+    raise_nofile_limit();
+    signal(SIGPIPE, SIG_IGN);
+    lfd = listen_loopback();
+    announce_port(lfd, path);
+    rc = green_main(serve, &lfd, NULL);
+    fprintf(stderr, "echo_green: green_main: %s\n", strerror(rc));
+    return 1;
+}

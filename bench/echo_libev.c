@@ -1,0 +1,239 @@
+/*
+ * echo_libev.c - the benchmark's echo server as hand-written libev
+ * callbacks: the baseline that green threads try to come close to.
+ *
+ * Usage: echo_libev [--port-file PATH]
+ *
+ * One OS thread, one libev loop, non-blocking sockets.  The listener's
+ * watcher accepts every pending connection and starts an EV_READ watcher
+ * for it.  A readable connection is read once into a buffer shared by all
+ * connections and what was read is written straight back.  If the socket
+ * cannot take all of it, the rest is copied into a buffer of the
+ * connection's own, and the watcher switches to EV_WRITE until it has been
+ * written (no reading meanwhile: the peer is not keeping up, so stop taking
+ * more from it).  Memory per connection is thus the watcher and a few words
+ * unless a write is pending, as in a careful hand-written server.  Port
+ * announcement and options are the same as echo_threads'.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define BUF_SIZE 16384
+#define ACCEPTS_PER_EVENT 64
+
+struct conn {
+    ev_io io;
+    char *pending; /* bytes still to write, or NULL */
+    size_t pending_len;
+    size_t pending_off;
+};
+
+static char shared_buf[BUF_SIZE];
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static void raise_nofile_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die("getrlimit");
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die("setrlimit");
+}
+
+static int listen_loopback(void)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0)
+        die("socket");
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+        die("bind");
+    if (listen(fd, SOMAXCONN) != 0)
+        die("listen");
+    return fd;
+}
+
+/* Print the port, and write it to path (if any) under a temporary name. */
+static void announce_port(int fd, const char *path)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    char tmp[4096];
+    FILE *f;
+
+    if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+        die("getsockname");
+    printf("listening on %u\n", ntohs(sin.sin_port));
+    fflush(stdout);
+    if (path == NULL)
+        return;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (f == NULL)
+        die(tmp);
+    fprintf(f, "%u\n", ntohs(sin.sin_port));
+    if (fclose(f) != 0)
+        die(tmp);
+    if (rename(tmp, path) != 0)
+        die("rename");
+}
+
+static const char *port_file(int argc, char **argv)
+{
+    if (argc == 1)
+        return NULL;
+    if (argc == 3 && strcmp(argv[1], "--port-file") == 0)
+        return argv[2];
+    fprintf(stderr, "usage: %s [--port-file PATH]\n", argv[0]);
+    exit(2);
+}
+
+static void conn_close(struct ev_loop *loop, struct conn *c)
+{
+    ev_io_stop(loop, &c->io);
+    close(c->io.fd);
+    free(c->pending);
+    free(c);
+}
+
+static void watch(struct ev_loop *loop, struct conn *c, int events)
+{
+    ev_io_stop(loop, &c->io);
+    ev_io_set(&c->io, c->io.fd, events);
+    ev_io_start(loop, &c->io);
+}
+
+/* Write buf[0..len) as far as the socket takes it; the bytes written, or
+ * -1 on an error that ends the connection. */
+static ssize_t write_some(int fd, const char *buf, size_t len)
+{
+    size_t done = 0;
+
+    while (done < len) {
+        ssize_t n = write(fd, buf + done, len - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (n < 0)
+            return -1;
+        done += (size_t)n;
+    }
+    return (ssize_t)done;
+}
+
+static void on_writable(struct ev_loop *loop, struct conn *c)
+{
+    size_t left = c->pending_len - c->pending_off;
+    ssize_t n = write_some(c->io.fd, c->pending + c->pending_off, left);
+
+    if (n < 0) {
+        conn_close(loop, c);
+        return;
+    }
+    c->pending_off += (size_t)n;
+    if (c->pending_off < c->pending_len)
+        return;
+    free(c->pending);
+    c->pending = NULL;
+    watch(loop, c, EV_READ);
+}
+
+static void on_readable(struct ev_loop *loop, struct conn *c)
+{
+    ssize_t n = read(c->io.fd, shared_buf, sizeof(shared_buf)), w;
+
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    if (n <= 0 || (w = write_some(c->io.fd, shared_buf, (size_t)n)) < 0) {
+        conn_close(loop, c);
+        return;
+    }
+    if (w == n)
+        return;
+    c->pending_len = (size_t)(n - w);
+    c->pending_off = 0;
+    c->pending = malloc(c->pending_len);
+    if (c->pending == NULL) {
+        conn_close(loop, c);
+        return;
+    }
+    memcpy(c->pending, shared_buf + w, c->pending_len);
+    watch(loop, c, EV_WRITE);
+}
+
+static void on_conn(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct conn *c = (struct conn *)w;
+
+    if (c->pending != NULL && (revents & EV_WRITE))
+        on_writable(loop, c);
+    else if (c->pending == NULL && (revents & EV_READ))
+        on_readable(loop, c);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+    int one = 1;
+
+    (void)revents;
+    for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+        int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK);
+        struct conn *c;
+
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNABORTED)
+                perror("accept4");
+            return;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c = calloc(1, sizeof(*c));
+        if (c == NULL) {
+            close(fd);
+            continue;
+        }
+        ev_io_init(&c->io, on_conn, fd, EV_READ);
+        ev_io_start(loop, &c->io);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = port_file(argc, argv);
+    struct ev_loop *loop;
+    ev_io listener;
+    int lfd;
+
+    raise_nofile_limit();
+    signal(SIGPIPE, SIG_IGN);
+    loop = ev_default_loop(EVFLAG_AUTO);
+    if (loop == NULL) {
+        fprintf(stderr, "echo_libev: cannot create the libev loop\n");
+        return 1;
+    }
+    lfd = listen_loopback();
+    announce_port(lfd, path);
+    ev_io_init(&listener, on_accept, lfd, EV_READ);
+    ev_io_start(loop, &listener);
+    ev_run(loop, 0);
+    return 1;
+}

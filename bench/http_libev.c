@@ -1,0 +1,282 @@
+/*
+ * http_libev.c - the benchmark's HTTP server as hand-written libev
+ * callbacks.
+ *
+ * Usage: http_libev [--port-file PATH]
+ *
+ * The same protocol as http_threads.c (every request gets "hello\n" with a
+ * Content-Length, keep-alive, pipelined requests answered with one write)
+ * on one libev loop with non-blocking sockets, written the way echo_libev.c
+ * is.  A readable connection is read into a buffer shared by all
+ * connections; only the start of a request head that has not arrived
+ * completely is kept per connection.  Since all responses are the same
+ * bytes, a connection that owes responses keeps only the number of bytes
+ * it still owes, and its watcher switches to EV_WRITE until they are
+ * written.
+ */
+#include <errno.h>
+#include <ev.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define HEAD_MAX 8192
+#define BATCH_MAX 64 /* copies of the response written with one call */
+#define ACCEPTS_PER_EVENT 64
+
+static const char response[] = "HTTP/1.1 200 OK\r\n"
+                               "Content-Type: text/plain\r\n"
+                               "Content-Length: 6\r\n"
+                               "\r\n"
+                               "hello\n";
+#define RESPONSE_LEN (sizeof(response) - 1)
+
+/* BATCH_MAX copies of response, back to back. */
+static char responses[BATCH_MAX * RESPONSE_LEN];
+
+struct conn {
+    ev_io io;
+    char *partial; /* an incomplete request head, or NULL */
+    size_t partial_len;
+    size_t owed; /* bytes of responses still to write */
+};
+
+static char shared_buf[HEAD_MAX];
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(1);
+}
+
+static void raise_nofile_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die("getrlimit");
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die("setrlimit");
+}
+
+static int listen_loopback(void)
+{
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0)
+        die("socket");
+    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
+        die("bind");
+    if (listen(fd, SOMAXCONN) != 0)
+        die("listen");
+    return fd;
+}
+
+/* Print the port, and write it to path (if any) under a temporary name. */
+static void announce_port(int fd, const char *path)
+{
+    struct sockaddr_in sin;
+    socklen_t len = sizeof(sin);
+    char tmp[4096];
+    FILE *f;
+
+    if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
+        die("getsockname");
+    printf("listening on %u\n", ntohs(sin.sin_port));
+    fflush(stdout);
+    if (path == NULL)
+        return;
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "w");
+    if (f == NULL)
+        die(tmp);
+    fprintf(f, "%u\n", ntohs(sin.sin_port));
+    if (fclose(f) != 0)
+        die(tmp);
+    if (rename(tmp, path) != 0)
+        die("rename");
+}
+
+static const char *port_file(int argc, char **argv)
+{
+    if (argc == 1)
+        return NULL;
+    if (argc == 3 && strcmp(argv[1], "--port-file") == 0)
+        return argv[2];
+    fprintf(stderr, "usage: %s [--port-file PATH]\n", argv[0]);
+    exit(2);
+}
+
+/* Count the complete request heads in buf[0..*len) and move what follows
+ * the last one to the front. */
+static size_t take_requests(char *buf, size_t *len)
+{
+    size_t count = 0, used = 0;
+    char *end;
+
+    while ((end = memmem(buf + used, *len - used, "\r\n\r\n", 4)) != NULL) {
+        used = (size_t)(end - buf) + 4;
+        count++;
+    }
+    memmove(buf, buf + used, *len - used);
+    *len -= used;
+    return count;
+}
+
+static void conn_close(struct ev_loop *loop, struct conn *c)
+{
+    ev_io_stop(loop, &c->io);
+    close(c->io.fd);
+    free(c->partial);
+    free(c);
+}
+
+static void watch(struct ev_loop *loop, struct conn *c, int events)
+{
+    ev_io_stop(loop, &c->io);
+    ev_io_set(&c->io, c->io.fd, events);
+    ev_io_start(loop, &c->io);
+}
+
+/* Write what c owes until done or the socket is full; -1 on an error that
+ * ends the connection. */
+static int write_owed(struct conn *c)
+{
+    while (c->owed > 0) {
+        size_t off = (RESPONSE_LEN - c->owed % RESPONSE_LEN) % RESPONSE_LEN;
+        size_t len = sizeof(responses) - off;
+        ssize_t n;
+
+        if (len > c->owed)
+            len = c->owed;
+        n = write(c->io.fd, responses + off, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
+        if (n < 0)
+            return -1;
+        c->owed -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Keep buf[0..len), the start of the next request, in c. */
+static int keep_partial(struct conn *c, size_t len)
+{
+    if (len == 0)
+        return 0;
+    c->partial = malloc(len);
+    if (c->partial == NULL)
+        return -1;
+    memcpy(c->partial, shared_buf, len);
+    c->partial_len = len;
+    return 0;
+}
+
+static void on_readable(struct ev_loop *loop, struct conn *c)
+{
+    size_t len = c->partial_len;
+    ssize_t n;
+
+    if (c->partial != NULL)
+        memcpy(shared_buf, c->partial, len);
+    n = read(c->io.fd, shared_buf + len, sizeof(shared_buf) - len);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return;
+    free(c->partial);
+    c->partial = NULL;
+    c->partial_len = 0;
+    if (n <= 0) {
+        conn_close(loop, c);
+        return;
+    }
+    len += (size_t)n;
+    c->owed = take_requests(shared_buf, &len) * RESPONSE_LEN;
+    if (len == sizeof(shared_buf) || keep_partial(c, len) != 0 ||
+        write_owed(c) != 0) {
+        conn_close(loop, c);
+        return;
+    }
+    if (c->owed > 0)
+        watch(loop, c, EV_WRITE);
+}
+
+static void on_writable(struct ev_loop *loop, struct conn *c)
+{
+    if (write_owed(c) != 0) {
+        conn_close(loop, c);
+        return;
+    }
+    if (c->owed == 0)
+        watch(loop, c, EV_READ);
+}
+
+static void on_conn(struct ev_loop *loop, ev_io *w, int revents)
+{
+    struct conn *c = (struct conn *)w;
+
+    if (c->owed > 0 && (revents & EV_WRITE))
+        on_writable(loop, c);
+    else if (c->owed == 0 && (revents & EV_READ))
+        on_readable(loop, c);
+}
+
+static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
+{
+    int one = 1;
+
+    (void)revents;
+    for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
+        int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK);
+        struct conn *c;
+
+        if (fd < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                errno != ECONNABORTED)
+                perror("accept4");
+            return;
+        }
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+        c = calloc(1, sizeof(*c));
+        if (c == NULL) {
+            close(fd);
+            continue;
+        }
+        ev_io_init(&c->io, on_conn, fd, EV_READ);
+        ev_io_start(loop, &c->io);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = port_file(argc, argv);
+    struct ev_loop *loop;
+    ev_io listener;
+    int lfd;
+
+    for (int i = 0; i < BATCH_MAX; i++)
+        memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
+    raise_nofile_limit();
+    signal(SIGPIPE, SIG_IGN);
+    loop = ev_default_loop(EVFLAG_AUTO);
+    if (loop == NULL) {
+        fprintf(stderr, "http_libev: cannot create the libev loop\n");
+        return 1;
+    }
+    lfd = listen_loopback();
+    announce_port(lfd, path);
+    ev_io_init(&listener, on_accept, lfd, EV_READ);
+    ev_io_start(loop, &listener);
+    ev_run(loop, 0);
+    return 1;
+}
