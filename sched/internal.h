@@ -37,6 +37,9 @@ void green__assert_fail(const char *expr, const char *file, int line)
 
 /* Write a message to stderr without stdio or allocation (signal-safe). */
 void green__say(const char *msg);
+/* Write value in decimal, ending just before end; returns its start.
+ * Signal-safe, for green__say. */
+char *green__format_decimal(char *end, unsigned long value);
 
 /* ---- The table of real libc functions ---------------------------------- */
 /*

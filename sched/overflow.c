@@ -21,16 +21,6 @@ static stack_t previous_alt_stack;
 static void *alt_stack;
 static int installed;
 
-static char *format_decimal(char *end, unsigned long value)
-{
-    *--end = '\0';
-    do {
-        *--end = (char)('0' + value % 10);
-        value /= 10;
-    } while (value);
-    return end;
-}
-
 static int in_guard_page(const struct green *g, const char *addr)
 {
     return g && g->stack.map && addr >= (char *)g->stack.map &&
@@ -41,15 +31,15 @@ static void report_overflow(const struct green *g)
 {
     char id[24], kib[24];
     green__say("greenrun: green thread ");
-    green__say(format_decimal(id + sizeof id, (unsigned long)g->id));
+    green__say(green__format_decimal(id + sizeof id, (unsigned long)g->id));
     if (g->name[0]) {
         green__say(" (");
         green__say(g->name);
         green__say(")");
     }
     green__say(" overflowed its ");
-    green__say(format_decimal(kib + sizeof kib,
-                              (unsigned long)(g->usable_size / 1024)));
+    green__say(green__format_decimal(kib + sizeof kib,
+                                     (unsigned long)(g->usable_size / 1024)));
     green__say(" KiB stack (set GREENRUN_STACK_SIZE)\n");
 }
 

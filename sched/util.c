@@ -19,7 +19,7 @@ void green__say(const char *msg)
     }
 }
 
-static char *format_decimal(char *end, unsigned long value)
+char *green__format_decimal(char *end, unsigned long value)
 {
     *--end = '\0';
     do {
@@ -37,7 +37,8 @@ void green__assert_fail(const char *expr, const char *file, int line)
     green__say(" at ");
     green__say(file);
     green__say(":");
-    green__say(format_decimal(digits + sizeof digits, (unsigned long)line));
+    green__say(
+        green__format_decimal(digits + sizeof digits, (unsigned long)line));
     green__say("\n");
     abort();
 }
