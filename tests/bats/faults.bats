@@ -28,6 +28,19 @@ faults_case() {
     faults_case close-while-reading "read returned 0" 0
 }
 
+# Here greenrun differs from native on purpose (DESIGN.md pitfall 4):
+# natively a reader blocked in read() stays blocked after another thread
+# closes its fd; under greenrun it wakes with EBADF and nothing hangs.
+@test "faults close-under-reader: close() alone wakes the blocked reader with EBADF" {
+    run timeout 30 "$FIXTURES/faults" close-under-reader </dev/null
+    [ "$status" -eq 0 ]
+    [ "$output" = "reader still blocked after close" ]
+    run timeout 30 "$GREENRUN" "$FIXTURES/faults" close-under-reader </dev/null
+    echo "under greenrun: $output"
+    [ "$status" -eq 0 ]
+    [ "$output" = "read returned -1 (EBADF)" ]
+}
+
 @test "faults epipe: write to a closed peer fails with EPIPE, as natively" {
     faults_case epipe "write: EPIPE" 0
 }

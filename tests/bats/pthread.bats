@@ -279,3 +279,20 @@ stress() {
 @test "stress_diff seed 3 (128 threads, 3 rounds): same end state natively and under greenrun" {
     stress 3 128 3
 }
+
+@test "pthread_cancel: at a blocking read, in pthread_cond_wait (mutex held again), held off by PTHREAD_CANCEL_DISABLE; cleanup handlers then key destructors" {
+    contract cancel <<'EOF2'
+cancel a thread blocked in read: 0
+join of the cancelled thread: 0
+  it ended with PTHREAD_CANCELED: yes
+  cleanup handlers and destructors ran, in order: bak
+cancel a thread in pthread_cond_wait: 0
+join of the cancelled thread: 0
+  it ended with PTHREAD_CANCELED: yes
+  cleanup handlers and destructors ran, in order: M
+cancel a thread that disabled cancellation: 0
+join of the cancelled thread: 0
+  it ended with PTHREAD_CANCELED: yes
+  cleanup handlers and destructors ran, in order: d
+EOF2
+}
