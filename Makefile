@@ -138,7 +138,8 @@ demo: deps all
 lint:
 	clang-format --dry-run --Werror sched/*.c sched/*.h hooks/*.c \
 	    hooks/*.h shim/*.c shim/*.h include/*.h tests/unit/*.c \
-	    tests/unit/*.h tests/fixtures/*.c tests/fixtures/*.cc bench/*.c
+	    tests/unit/*.h tests/fixtures/*.c tests/fixtures/*.cc bench/*.c \
+	    bench/*.h
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/greenrun \

@@ -23,6 +23,8 @@
 
 #include "green.h"
 
+#include "server.h"
+
 #define STACK_SIZE (64 * 1024)
 #define HEAD_MAX 8192
 #define BATCH_MAX 64 /* responses written with one call */
@@ -36,73 +38,6 @@ static const char response[] = "HTTP/1.1 200 OK\r\n"
 
 /* BATCH_MAX copies of response, back to back. */
 static char responses[BATCH_MAX * RESPONSE_LEN];
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(1);
-}
-
-static void raise_nofile_limit(void)
-{
-    struct rlimit rl;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die("getrlimit");
-    rl.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die("setrlimit");
-}
-
-static int listen_loopback(void)
-{
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        die("socket");
-    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
-        die("bind");
-    if (listen(fd, SOMAXCONN) != 0)
-        die("listen");
-    return fd;
-}
-
-/* Print the port, and write it to path (if any) under a temporary name. */
-static void announce_port(int fd, const char *path)
-{
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    char tmp[4096];
-    FILE *f;
-
-    if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
-        die("getsockname");
-    printf("listening on %u\n", ntohs(sin.sin_port));
-    fflush(stdout);
-    if (path == NULL)
-        return;
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (f == NULL)
-        die(tmp);
-    fprintf(f, "%u\n", ntohs(sin.sin_port));
-    if (fclose(f) != 0)
-        die(tmp);
-    if (rename(tmp, path) != 0)
-        die("rename");
-}
-
-static const char *port_file(int argc, char **argv)
-{
-    if (argc == 1)
-        return NULL;
-    if (argc == 3 && strcmp(argv[1], "--port-file") == 0)
-        return argv[2];
-    fprintf(stderr, "usage: %s [--port-file PATH]\n", argv[0]);
-    exit(2);
-}
 
 /* Count the complete request heads in buf[0..*len) and move what follows
  * the last one to the front. */
@@ -193,7 +128,7 @@ int main(int argc, char **argv)
         memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
     raise_nofile_limit();
     signal(SIGPIPE, SIG_IGN);
-    lfd = listen_loopback();
+    lfd = listen_loopback(0);
     announce_port(lfd, path);
     rc = green_main(serve, &lfd, NULL);
     fprintf(stderr, "http_green: green_main: %s\n", strerror(rc));

@@ -26,6 +26,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "server.h"
+
 #define HEAD_MAX 8192
 #define BATCH_MAX 64 /* copies of the response written with one call */
 #define ACCEPTS_PER_EVENT 64
@@ -48,73 +50,6 @@ struct conn {
 };
 
 static char shared_buf[HEAD_MAX];
-
-static void die(const char *what)
-{
-    perror(what);
-    exit(1);
-}
-
-static void raise_nofile_limit(void)
-{
-    struct rlimit rl;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die("getrlimit");
-    rl.rlim_cur = rl.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
-        die("setrlimit");
-}
-
-static int listen_loopback(void)
-{
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (fd < 0)
-        die("socket");
-    if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0)
-        die("bind");
-    if (listen(fd, SOMAXCONN) != 0)
-        die("listen");
-    return fd;
-}
-
-/* Print the port, and write it to path (if any) under a temporary name. */
-static void announce_port(int fd, const char *path)
-{
-    struct sockaddr_in sin;
-    socklen_t len = sizeof(sin);
-    char tmp[4096];
-    FILE *f;
-
-    if (getsockname(fd, (struct sockaddr *)&sin, &len) != 0)
-        die("getsockname");
-    printf("listening on %u\n", ntohs(sin.sin_port));
-    fflush(stdout);
-    if (path == NULL)
-        return;
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    f = fopen(tmp, "w");
-    if (f == NULL)
-        die(tmp);
-    fprintf(f, "%u\n", ntohs(sin.sin_port));
-    if (fclose(f) != 0)
-        die(tmp);
-    if (rename(tmp, path) != 0)
-        die("rename");
-}
-
-static const char *port_file(int argc, char **argv)
-{
-    if (argc == 1)
-        return NULL;
-    if (argc == 3 && strcmp(argv[1], "--port-file") == 0)
-        return argv[2];
-    fprintf(stderr, "usage: %s [--port-file PATH]\n", argv[0]);
-    exit(2);
-}
 
 /* Count the complete request heads in buf[0..*len) and move what follows
  * the last one to the front. */
@@ -273,7 +208,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "http_libev: cannot create the libev loop\n");
         return 1;
     }
-    lfd = listen_loopback();
+    lfd = listen_loopback(SOCK_NONBLOCK);
     announce_port(lfd, path);
     ev_io_init(&listener, on_accept, lfd, EV_READ);
     ev_io_start(loop, &listener);
