@@ -28,9 +28,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "serve_threads.h"
 
-#define STACK_SIZE (64 * 1024)
 #define BUF_SIZE 16384
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -63,43 +62,7 @@ static void *connection(void *arg)
     return NULL;
 }
 
-/* Failures that belong to one connection, not to the listener. */
-static int transient(int err)
-{
-    return err == EINTR || err == ECONNABORTED || err == EPROTO ||
-           err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = port_file(argc, argv);
-    pthread_attr_t attr;
-    int lfd, one = 1;
-
-    raise_nofile_limit();
-    signal(SIGPIPE, SIG_IGN);
-    if (pthread_attr_init(&attr) != 0 ||
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0 ||
-        pthread_attr_setstacksize(&attr, STACK_SIZE) != 0)
-        die("pthread_attr");
-    lfd = listen_loopback(0);
-    announce_port(lfd, path);
-    for (;;) {
-        pthread_t tid;
-        int fd = accept(lfd, NULL, NULL), rc;
-
-        if (fd < 0) {
-            if (!transient(errno))
-                die("accept");
-            perror("accept");
-            usleep(10000); /* out of descriptors: let some close */
-            continue;
-        }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        rc = pthread_create(&tid, &attr, connection, (void *)(intptr_t)fd);
-        if (rc != 0) {
-            fprintf(stderr, "echo_threads: pthread_create: %s\n", strerror(rc));
-            close(fd);
-        }
-    }
+    return serve_threads(argc, argv, "echo_threads", connection);
 }

@@ -23,9 +23,8 @@
 
 #include "green.h"
 
-#include "server.h"
+#include "serve_green.h"
 
-#define STACK_SIZE (64 * 1024)
 #define HEAD_MAX 8192
 #define BATCH_MAX 64 /* responses written with one call */
 
@@ -86,51 +85,9 @@ static void *connection(void *arg)
     return NULL;
 }
 
-/* Failures that belong to one connection, not to the listener. */
-static int transient(int err)
-{
-    return err == EINTR || err == ECONNABORTED || err == EPROTO ||
-           err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
-static void *serve(void *arg)
-{
-    int lfd = *(int *)arg, one = 1;
-    green_attr_t attr = {.stack_size = STACK_SIZE, .detached = 1};
-
-    for (;;) {
-        green_t *t;
-        int fd = green_accept(lfd, NULL, NULL, GREEN_FOREVER), rc;
-
-        if (fd < 0) {
-            if (!transient(errno))
-                die("green_accept");
-            perror("green_accept");
-            green_sleep(10000000); /* out of descriptors: let some close */
-            continue;
-        }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        rc = green_spawn(&t, connection, (void *)(intptr_t)fd, &attr);
-        if (rc != 0) {
-            fprintf(stderr, "http_green: green_spawn: %s\n", strerror(rc));
-            green_close(fd);
-        }
-    }
-    return NULL;
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = port_file(argc, argv);
-    int lfd, rc;
-
     for (int i = 0; i < BATCH_MAX; i++)
         memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
-    raise_nofile_limit();
-    signal(SIGPIPE, SIG_IGN);
-    lfd = listen_loopback(0);
-    announce_port(lfd, path);
-    rc = green_main(serve, &lfd, NULL);
-    fprintf(stderr, "http_green: green_main: %s\n", strerror(rc));
-    return 1;
+    return serve_green(argc, argv, "http_green", connection);
 }

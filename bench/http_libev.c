@@ -26,11 +26,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "serve_libev.h"
 
 #define HEAD_MAX 8192
 #define BATCH_MAX 64 /* copies of the response written with one call */
-#define ACCEPTS_PER_EVENT 64
 
 static const char response[] = "HTTP/1.1 200 OK\r\n"
                                "Content-Type: text/plain\r\n"
@@ -166,52 +165,9 @@ static void on_conn(struct ev_loop *loop, ev_io *w, int revents)
         on_readable(loop, c);
 }
 
-static void on_accept(struct ev_loop *loop, ev_io *w, int revents)
-{
-    int one = 1;
-
-    (void)revents;
-    for (int i = 0; i < ACCEPTS_PER_EVENT; i++) {
-        int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK);
-        struct conn *c;
-
-        if (fd < 0) {
-            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
-                errno != ECONNABORTED)
-                perror("accept4");
-            return;
-        }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        c = calloc(1, sizeof(*c));
-        if (c == NULL) {
-            close(fd);
-            continue;
-        }
-        ev_io_init(&c->io, on_conn, fd, EV_READ);
-        ev_io_start(loop, &c->io);
-    }
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = port_file(argc, argv);
-    struct ev_loop *loop;
-    ev_io listener;
-    int lfd;
-
     for (int i = 0; i < BATCH_MAX; i++)
         memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
-    raise_nofile_limit();
-    signal(SIGPIPE, SIG_IGN);
-    loop = ev_default_loop(EVFLAG_AUTO);
-    if (loop == NULL) {
-        fprintf(stderr, "http_libev: cannot create the libev loop\n");
-        return 1;
-    }
-    lfd = listen_loopback(SOCK_NONBLOCK);
-    announce_port(lfd, path);
-    ev_io_init(&listener, on_accept, lfd, EV_READ);
-    ev_io_start(loop, &listener);
-    ev_run(loop, 0);
-    return 1;
+    return serve_libev(argc, argv, "http_libev", on_conn, sizeof(struct conn));
 }

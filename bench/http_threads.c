@@ -30,9 +30,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "server.h"
+#include "serve_threads.h"
 
-#define STACK_SIZE (64 * 1024)
 #define HEAD_MAX 8192
 #define BATCH_MAX 64 /* responses written with one call */
 
@@ -107,45 +106,9 @@ static void *connection(void *arg)
     return NULL;
 }
 
-/* Failures that belong to one connection, not to the listener. */
-static int transient(int err)
-{
-    return err == EINTR || err == ECONNABORTED || err == EPROTO ||
-           err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
-}
-
 int main(int argc, char **argv)
 {
-    const char *path = port_file(argc, argv);
-    pthread_attr_t attr;
-    int lfd, one = 1;
-
     for (int i = 0; i < BATCH_MAX; i++)
         memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
-    raise_nofile_limit();
-    signal(SIGPIPE, SIG_IGN);
-    if (pthread_attr_init(&attr) != 0 ||
-        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED) != 0 ||
-        pthread_attr_setstacksize(&attr, STACK_SIZE) != 0)
-        die("pthread_attr");
-    lfd = listen_loopback(0);
-    announce_port(lfd, path);
-    for (;;) {
-        pthread_t tid;
-        int fd = accept(lfd, NULL, NULL), rc;
-
-        if (fd < 0) {
-            if (!transient(errno))
-                die("accept");
-            perror("accept");
-            usleep(10000); /* out of descriptors: let some close */
-            continue;
-        }
-        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-        rc = pthread_create(&tid, &attr, connection, (void *)(intptr_t)fd);
-        if (rc != 0) {
-            fprintf(stderr, "http_threads: pthread_create: %s\n", strerror(rc));
-            close(fd);
-        }
-    }
+    return serve_threads(argc, argv, "http_threads", connection);
 }

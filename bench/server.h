@@ -11,6 +11,8 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/tcp.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,38 @@ static inline const char *port_file(int argc, char **argv)
         return argv[2];
     fprintf(stderr, "usage: %s [--port-file PATH]\n", argv[0]);
     exit(2);
+}
+
+/* Every server gives each connection a 64 KiB stack. */
+#define SERVER_STACK_SIZE (64 * 1024)
+
+/* Failures that belong to one connection, not to the listener. */
+static inline int transient(int err)
+{
+    return err == EINTR || err == ECONNABORTED || err == EPROTO ||
+           err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM;
+}
+
+/* Replies go out at once, not after Nagle's delay. */
+static inline void no_delay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+/* What every server does first: raise the descriptor limit, ignore
+ * SIGPIPE, listen (socket type flags as listen_loopback takes them) and
+ * announce the port.  Returns the listening fd. */
+static inline int start_server(int argc, char **argv, int flags)
+{
+    const char *path = port_file(argc, argv);
+    int lfd;
+
+    raise_nofile_limit();
+    signal(SIGPIPE, SIG_IGN);
+    lfd = listen_loopback(flags);
+    announce_port(lfd, path);
+    return lfd;
 }
 
 #endif
