@@ -32,20 +32,6 @@
 
 #define BUF_SIZE 16384
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 static void *connection(void *arg)
 {
     int fd = (int)(intptr_t)arg;

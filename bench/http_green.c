@@ -23,36 +23,8 @@
 
 #include "green.h"
 
+#include "http.h"
 #include "serve_green.h"
-
-#define HEAD_MAX 8192
-#define BATCH_MAX 64 /* responses written with one call */
-
-static const char response[] = "HTTP/1.1 200 OK\r\n"
-                               "Content-Type: text/plain\r\n"
-                               "Content-Length: 6\r\n"
-                               "\r\n"
-                               "hello\n";
-#define RESPONSE_LEN (sizeof(response) - 1)
-
-/* BATCH_MAX copies of response, back to back. */
-static char responses[BATCH_MAX * RESPONSE_LEN];
-
-/* Count the complete request heads in buf[0..*len) and move what follows
- * the last one to the front. */
-static size_t take_requests(char *buf, size_t *len)
-{
-    size_t count = 0, used = 0;
-    char *end;
-
-    while ((end = memmem(buf + used, *len - used, "\r\n\r\n", 4)) != NULL) {
-        used = (size_t)(end - buf) + 4;
-        count++;
-    }
-    memmove(buf, buf + used, *len - used);
-    *len -= used;
-    return count;
-}
 
 static int answer(int fd, size_t count)
 {
@@ -87,7 +59,6 @@ static void *connection(void *arg)
 
 int main(int argc, char **argv)
 {
-    for (int i = 0; i < BATCH_MAX; i++)
-        memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
+    fill_responses();
     return serve_green(argc, argv, "http_green", connection);
 }

@@ -30,50 +30,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "serve_threads.h"
-
-#define HEAD_MAX 8192
-#define BATCH_MAX 64 /* responses written with one call */
-
-static const char response[] = "HTTP/1.1 200 OK\r\n"
-                               "Content-Type: text/plain\r\n"
-                               "Content-Length: 6\r\n"
-                               "\r\n"
-                               "hello\n";
-#define RESPONSE_LEN (sizeof(response) - 1)
-
-/* BATCH_MAX copies of response, back to back. */
-static char responses[BATCH_MAX * RESPONSE_LEN];
-
-/* Count the complete request heads in buf[0..*len) and move what follows
- * the last one to the front. */
-static size_t take_requests(char *buf, size_t *len)
-{
-    size_t count = 0, used = 0;
-    char *end;
-
-    while ((end = memmem(buf + used, *len - used, "\r\n\r\n", 4)) != NULL) {
-        used = (size_t)(end - buf) + 4;
-        count++;
-    }
-    memmove(buf, buf + used, *len - used);
-    *len -= used;
-    return count;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 static int answer(int fd, size_t count)
 {
@@ -108,7 +66,6 @@ static void *connection(void *arg)
 
 int main(int argc, char **argv)
 {
-    for (int i = 0; i < BATCH_MAX; i++)
-        memcpy(responses + i * RESPONSE_LEN, response, RESPONSE_LEN);
+    fill_responses();
     return serve_threads(argc, argv, "http_threads", connection);
 }

@@ -8,6 +8,21 @@
 
 #include "server.h"
 
+/* Write all of buf, as a blocking write to a socket does.  0 or -1. */
+static inline int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
 /* Serve forever: a detached thread with a 64 KiB stack runs
  * connection((void *)fd) for each accepted connection. */
 static inline int serve_threads(int argc, char **argv, const char *name,
