@@ -35,7 +35,6 @@ static void set_name(struct green *g, const char *name)
 int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
                   void *arg, const green_attr_t *attr)
 {
-    static unsigned colour;
     size_t usable =
         attr && attr->stack_size ? attr->stack_size : h->default_stack;
     struct green__stack stack;
@@ -46,7 +45,7 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     if (r < 0)
         return r;
     green__asan_fresh_stack(&stack);
-    size_t offset = (colour++ % COLOUR_SLOTS) * COLOUR_STEP;
+    size_t offset = (h->colour++ % COLOUR_SLOTS) * COLOUR_STEP;
     char *top = stack.hi - offset - (sizeof(struct green) + 63) / 64 * 64;
     struct green *g = (struct green *)top;
     memset(g, 0, sizeof *g);

@@ -353,6 +353,7 @@ struct green__hub {
     unsigned runq_len;
     unsigned batch_left; /* woken by the last poll and not yet run */
     uint64_t next_id;
+    unsigned colour;        /* offsets successive stacks' tops (green.c) */
     size_t live;            /* started and not yet ended */
     struct green *dead;     /* ended detached thread to release */
     struct green *all_done; /* parked until live drops to 0 */
