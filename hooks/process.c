@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "tls.h"
 
 extern char **environ;
 
@@ -33,8 +34,13 @@ HOOK void _Exit(int status) __attribute__((alias("_exit")));
 
 HOOK pid_t fork(void)
 {
+    struct green__hub *h = green__hub;
+    if (!h)
+        return real()->fork();
+    void *tp = green__tls_before_fork(h);
     pid_t pid = real()->fork();
-    if (pid == 0 && green__hub) {
+    green__tls_after_fork(h, tp, pid == 0);
+    if (pid == 0) {
         green__fork_child(green__hub);
         green__shim_fork_child(green__hub);
     }

@@ -17,7 +17,7 @@ struct green *hook__green_of(pthread_t t)
     struct green *g = (struct green *)t;
     if (!h || !t)
         return NULL;
-    if (h->main_thread && t == real()->pthread_self())
+    if (h->main_thread && t == (pthread_t)h->native_tp)
         return h->main_thread;
     return g->magic == GREEN__MAGIC ? g : NULL;
 }

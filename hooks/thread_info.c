@@ -22,7 +22,9 @@
 /* The OS thread running the green threads (the adopted main thread). */
 static pthread_t os_thread(void)
 {
-    return real()->pthread_self();
+    struct green__hub *h = green__hub;
+    /* Not real pthread_self(): a green thread has a descriptor of its own. */
+    return h ? (pthread_t)h->native_tp : real()->pthread_self();
 }
 
 /* Green threads keep their names in struct green; the main thread's is

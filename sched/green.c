@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "tls.h"
 
 #define MIN_STACK_SIZE (16 * 1024)
 #define COLOUR_STEP 64
@@ -59,6 +60,11 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     g->detached = attr && attr->detached;
     set_name(g, attr ? attr->name : NULL);
     green__init_watchers(g);
+    g->tls = h->native_tp;
+    if (h->private_tls && (r = green__tls_create(h, g)) < 0) {
+        green__stack_release(h, &stack, usable == h->default_stack);
+        return r;
+    }
     g->sp = green__stack_init(top);
     *out = g;
     return 0;
@@ -86,6 +92,7 @@ void green__start(void)
     struct green *self = h->current;
     green__asan_arrive(self, h->previous);
     errno = self->saved_errno;
+    green__tls_fresh(self);
     green__reap(h);
     green__exit(h, self->fn(self->arg));
 }
@@ -95,6 +102,8 @@ void (*green__thread_exit_hook)(struct green *g);
 void green__exit(struct green__hub *h, void *result)
 {
     struct green *self = h->current;
+    green__tls_exit(self); /* C++ thread_local objects, then keys: glibc's
+                              order */
     if (green__thread_exit_hook)
         green__thread_exit_hook(self);
     self->result = result;
@@ -121,6 +130,7 @@ void green__release(struct green__hub *h, struct green *g)
     green__assert(g->state != GREEN__PARKED);
     g->magic = 0;
     green__specific_free(g);
+    green__tls_release(h, g);
     green__all_remove(h, g);
     if (!stack.map) {
         free(g); /* adopted: its stack is not ours */

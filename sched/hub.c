@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "tls.h"
 
 /* After this many green-to-green switches, and once every thread the last
  * poll woke has run, the hub polls for I/O again. */
@@ -76,6 +77,9 @@ static void switch_to(struct green__hub *h, struct green *next)
     h->previous = self;
     h->current = next;
     green__asan_leave(self, next);
+    /* From here on this code touches no TLS until it is resumed. */
+    if (self->tls != next->tls)
+        green__tp_set(next->tls);
     green__switch(&self->sp, next->sp);
     /* Back on our own stack: someone switched to us. */
     green__asan_arrive(self, h->previous);
@@ -294,6 +298,7 @@ struct green *green__adopt(struct green__hub *h, int counted)
     g->hub = h;
     g->state = GREEN__RUNNABLE;
     g->id = counted ? h->next_id++ : 0;
+    g->tls = h->native_tp;
     green__init_watchers(g);
     if (counted)
         h->live++;
@@ -325,6 +330,7 @@ struct green__hub *green__hub_create(size_t default_stack)
         return NULL;
     h->default_stack = default_stack;
     h->next_id = 1;
+    h->native_tp = green__tp_get();
     ev_set_syserr_cb(on_libev_error);
     ev_async_init(&h->wakeup, on_wakeup);
     if (start_hub_thread(h) < 0)
@@ -379,6 +385,7 @@ void green__hub_destroy(struct green__hub *h)
         green__release(h, z);
     green__release(h, h->hub_thread);
     green__stack_pool_drain(h);
+    green__tls_pool_drain(h);
     green__fd_table_free(h);
     green__overflow_uninstall();
     green__offload_stop(h); /* its workers ring h->wakeup */

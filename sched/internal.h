@@ -101,6 +101,9 @@ struct green {
     unsigned io_generation;    /* of io's fd when io was last set */
     struct green *all_prev, *all_next; /* every thread of the hub */
     void *asan_fake_stack;
+    void *tls; /* its thread pointer: own block (tls.c) or the OS thread's */
+    unsigned char tls_private; /* tls is its own */
+    unsigned char tls_reused;  /* ... taken from the pool (tls.c) */
     char name[16];
 };
 
@@ -191,6 +194,10 @@ struct green__hub {
     struct green__fd_entry **fd_pages;
     size_t fd_page_count;
     struct green__pool *offload; /* offload.c's native workers, or NULL */
+    void *native_tp;             /* the OS thread's own thread pointer */
+    unsigned char private_tls;   /* new threads get their own (tls.c) */
+    unsigned tls_pool_count;
+    void *tls_pool; /* ended threads' blocks, linked through their first word */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library

@@ -109,6 +109,16 @@ static void load_file_pool(void)
     green__config.file_pool = v[0] == '1';
 }
 
+static void load_tls(void)
+{
+    const char *v = setting("GREENRUN_TLS");
+    if (!v)
+        return;
+    if (strcmp(v, "private") && strcmp(v, "shared"))
+        reject("GREENRUN_TLS", v, "private or shared");
+    green__config.tls_shared = v[0] == 's';
+}
+
 /* May we append to path, or create it?  Checked without creating it: every
  * child process inherits the setting, and most never report. */
 static int writable_path(const char *path)
@@ -144,5 +154,6 @@ void green__config_load(void)
     load_monitor();
     load_debug();
     load_file_pool();
+    load_tls();
     load_stats();
 }

@@ -24,11 +24,17 @@ struct green__config {
     unsigned monitor_ms; /* 0: off */
     int debug;
     int file_pool; /* GREENRUN_FILE_POOL: regular-file calls on the pool */
+    int tls_shared; /* GREENRUN_TLS=shared: green threads share the OS
+                       thread's TLS */
 };
 extern struct green__config green__config;
 
 /* Read the environment; on a bad value print one line and exit(2). */
 void green__config_load(void);
+
+/* Give hub h's new threads private TLS unless GREENRUN_TLS=shared or this
+ * process cannot have it (said once under GREENRUN_DEBUG). */
+void green__shim_tls_setup(struct green__hub *h);
 
 /* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
 void green__monitor_start(struct green__hub *h);
