@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+struct green__hub;
+struct green__real_fns;
+
 /* Set once green__real is filled. */
 extern int green__real_resolved;
 void green__real_resolve(void);
