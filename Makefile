@@ -40,8 +40,10 @@ BENCH_BINS = $(BENCH_SRCS:bench/%.c=$(B)/bench/%)
 
 FIXTURE_SRCS = $(wildcard tests/fixtures/*.c)
 FIXTURE_CXX_SRCS = $(wildcard tests/fixtures/*.cc)
+FIXTURE_MODULE_SRCS = $(wildcard tests/fixtures/modules/*.c)
 FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%) \
-               $(FIXTURE_CXX_SRCS:tests/fixtures/%.cc=$(B)/fixtures/%)
+               $(FIXTURE_CXX_SRCS:tests/fixtures/%.cc=$(B)/fixtures/%) \
+               $(FIXTURE_MODULE_SRCS:tests/fixtures/modules/%.c=$(B)/fixtures/%.so)
 CXX     ?= g++
 
 DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd
@@ -91,11 +93,21 @@ $(B)/bench/%: bench/%.c $(B)/libgreen.a
 # Fixtures are ordinary pthread programs: they never see green.h.
 $(B)/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< -lpthread
+	$(CC) $(ALL_CFLAGS) $(FIXTURE_FLAGS) -o $@ $< -lpthread -ldl
+
+# Libraries the fixtures load with dlopen.
+$(B)/fixtures/%.so: tests/fixtures/modules/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -shared -o $@ $<
+
+# Canaries in every function: a thread that runs with another's %fs:0x28
+# aborts.
+$(B)/fixtures/tls_identity $(B)/fixtures/tls_cxx: FIXTURE_FLAGS = -fstack-protector-all
 
 $(B)/fixtures/%: tests/fixtures/%.cc
 	@mkdir -p $(dir $@)
-	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread -o $@ $<
+	$(CXX) -std=c++17 -O2 -g -Wall -Wextra -Werror -pthread $(FIXTURE_FLAGS) \
+	    -o $@ $<
 
 $(B)/greenrun.pc: scripts/greenrun.pc.in Makefile
 	@mkdir -p $(dir $@)
