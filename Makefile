@@ -46,7 +46,8 @@ FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%) \
                $(FIXTURE_MODULE_SRCS:tests/fixtures/modules/%.c=$(B)/fixtures/%.so)
 CXX     ?= g++
 
-DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd
+DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd \
+               ruby ruby-webrick
 
 .PHONY: all deps test test-unit test-bats bench bench-deps bench-plot \
         sanitize valgrind demo install clean lint
