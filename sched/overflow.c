@@ -7,6 +7,21 @@
  * the current green thread's guard page, and if so prints one line naming
  * the thread and its stack size, then aborts.  Faults elsewhere go to the
  * handler that was installed before ours, or kill the process as usual.
+ *
+ * The two halves have different owners.  The SIGSEGV disposition belongs
+ * to the process: the first hub installs the handler and the last one to
+ * go puts the previous one back.  The alternate stack belongs to one OS
+ * thread, as sigaltstack() itself does: every hub gives its own OS thread
+ * a stack and, when it goes, gives that thread back the stack it had
+ * before.  A stack left registered on a thread after its hub is gone would
+ * be freed memory the kernel may still push a signal frame onto, and
+ * AddressSanitizer unmaps whatever alternate stack a thread has when the
+ * thread exits, so it would unmap part of the heap.
+ *
+ * What a thread's stack replaced is kept in a header at the base of the
+ * allocation, and the headers are listed, so that no thread-local variable
+ * is needed (green threads may run with thread-local storage of their own)
+ * and a stack the program registered itself is never taken for ours.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,10 +31,17 @@
 
 #define ALT_STACK_SIZE (64 * 1024)
 
+/* The start of every alternate stack this file hands to the kernel. */
+struct alt_header {
+    struct alt_header *next; /* in alt_stacks */
+    stack_t previous;        /* the OS thread's alternate stack before ours */
+} __attribute__((aligned(16)));
+
+/* Guards the handler's install count and the list of our stacks. */
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static struct sigaction previous_action;
-static stack_t previous_alt_stack;
-static void *alt_stack;
-static int installed;
+static int hubs_with_handler;
+static struct alt_header *alt_stacks; /* registered on some OS thread */
 
 static int in_guard_page(const struct green *g, const char *addr)
 {
@@ -76,43 +98,100 @@ static void on_segv(int sig, siginfo_t *info, void *ctx)
     pass_on(sig, info, ctx);
 }
 
-int green__overflow_install(void)
+/* Give the calling OS thread an alternate stack of ours. */
+static int altstack_push(void)
 {
-    struct sigaction action;
-    stack_t ss;
-    if (installed++)
-        return 0;
-    alt_stack = malloc(ALT_STACK_SIZE);
-    if (!alt_stack)
-        goto err;
-    ss.ss_sp = alt_stack;
-    ss.ss_size = ALT_STACK_SIZE;
-    ss.ss_flags = 0;
-    if (sigaltstack(&ss, &previous_alt_stack) < 0)
-        goto err_free;
-    memset(&action, 0, sizeof action);
-    action.sa_sigaction = on_segv;
-    action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
-    sigemptyset(&action.sa_mask);
-    if (green__real.sigaction(SIGSEGV, &action, &previous_action) < 0)
-        goto err_altstack;
+    struct alt_header *a = malloc(sizeof *a + ALT_STACK_SIZE);
+    stack_t ss = {.ss_sp = a + 1, .ss_size = ALT_STACK_SIZE};
+    if (!a)
+        return -ENOMEM;
+    if (sigaltstack(&ss, &a->previous) < 0) {
+        free(a);
+        return -ENOMEM;
+    }
+    green__real.pthread_mutex_lock(&lock);
+    a->next = alt_stacks;
+    alt_stacks = a;
+    green__real.pthread_mutex_unlock(&lock);
     return 0;
-
-err_altstack:
-    sigaltstack(&previous_alt_stack, NULL);
-err_free:
-    free(alt_stack);
-err:
-    installed = 0;
-    return -ENOMEM;
 }
 
+/* Take the header of the stack at sp off the list; NULL if not ours. */
+static struct alt_header *unlist(const void *sp)
+{
+    struct alt_header **p, *a = NULL;
+    green__real.pthread_mutex_lock(&lock);
+    for (p = &alt_stacks; *p; p = &(*p)->next) {
+        if (*p + 1 == sp) {
+            a = *p;
+            *p = a->next;
+            break;
+        }
+    }
+    green__real.pthread_mutex_unlock(&lock);
+    return a;
+}
+
+/*
+ * Give the calling OS thread back the stack it had before ours.  If the
+ * program has put in one of its own meanwhile, that one stays, and ours,
+ * no longer known to the kernel, stays listed: 64 KiB, once per hub.
+ */
+static void altstack_pop(void)
+{
+    stack_t cur;
+    struct alt_header *a;
+    if (sigaltstack(NULL, &cur) < 0 || (cur.ss_flags & SS_DISABLE))
+        return;
+    a = unlist(cur.ss_sp);
+    if (!a)
+        return;
+    sigaltstack(&a->previous, NULL);
+    free(a);
+}
+
+static int handler_install(void)
+{
+    struct sigaction action;
+    int r = 0;
+    green__real.pthread_mutex_lock(&lock);
+    if (hubs_with_handler == 0) {
+        memset(&action, 0, sizeof action);
+        action.sa_sigaction = on_segv;
+        action.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&action.sa_mask);
+        if (green__real.sigaction(SIGSEGV, &action, &previous_action) < 0)
+            r = -ENOMEM;
+    }
+    if (r == 0)
+        hubs_with_handler++;
+    green__real.pthread_mutex_unlock(&lock);
+    return r;
+}
+
+static void handler_uninstall(void)
+{
+    green__real.pthread_mutex_lock(&lock);
+    if (--hubs_with_handler == 0)
+        green__real.sigaction(SIGSEGV, &previous_action, NULL);
+    green__real.pthread_mutex_unlock(&lock);
+}
+
+/* Called by each hub, on its own OS thread, when it starts. */
+int green__overflow_install(void)
+{
+    int r = altstack_push();
+    if (r < 0)
+        return r;
+    r = handler_install();
+    if (r < 0)
+        altstack_pop();
+    return r;
+}
+
+/* Called by each hub, on its own OS thread, when it ends. */
 void green__overflow_uninstall(void)
 {
-    if (--installed > 0)
-        return;
-    green__real.sigaction(SIGSEGV, &previous_action, NULL);
-    sigaltstack(&previous_alt_stack, NULL);
-    free(alt_stack);
-    alt_stack = NULL;
+    handler_uninstall();
+    altstack_pop();
 }

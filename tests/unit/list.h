@@ -84,6 +84,8 @@ X(io_connect_refused)
 
 /* test_overflow.c */
 X(overflow_reported)
+X(overflow_altstack_per_os_thread)
+X(overflow_reported_on_second_hub)
 
 /* test_offload.c */
 X(offload_pool_bounded_and_hub_runs)

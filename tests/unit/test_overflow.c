@@ -7,8 +7,14 @@
  *   (set GREENRUN_STACK_SIZE)
  * before aborting.  The overflow runs in a child process whose stderr comes
  * back through a pipe.
+ *
+ * The alternate stack the report runs on belongs to one OS thread, so two
+ * hubs on two OS threads each need their own, and each must give its
+ * thread back what it had when it ends, whichever ends first.
  */
 #include <limits.h>
+#include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -84,9 +90,10 @@ static void read_all(int fd, char *buf, size_t size)
     buf[len] = '\0';
 }
 
-TEST(overflow_reported)
+/* Run child(err_fd) in a forked process; its stderr into err, its status
+ * returned. */
+static int run_child(void (*child)(int), char *err, size_t size)
 {
-    char err[4096];
     int pfd[2], status = 0;
     pid_t pid;
 
@@ -96,12 +103,20 @@ TEST(overflow_reported)
     ASSERT_GE(pid, 0);
     if (pid == 0) {
         close(pfd[0]);
-        overflow_child(pfd[1]);
+        child(pfd[1]);
     }
     ASSERT_EQ(close(pfd[1]), 0);
-    read_all(pfd[0], err, sizeof(err));
+    read_all(pfd[0], err, size);
     ASSERT_EQ(close(pfd[0]), 0);
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    return status;
+}
+
+TEST(overflow_reported)
+{
+    char err[4096];
+    int status = run_child(overflow_child, err, sizeof(err));
+
     if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
         fprintf(stderr, "child status %#x, stderr:\n%s\n", status, err);
     ASSERT(WIFSIGNALED(status));
@@ -112,4 +127,125 @@ TEST(overflow_reported)
     ASSERT(strstr(err, "overflowed its 64 KiB stack") != NULL);
     ASSERT(strstr(err, "GREENRUN_STACK_SIZE") != NULL);
     ASSERT(strstr(err, "(deep)") != NULL);
+}
+
+/*
+ * Two hubs on two OS threads whose lives overlap: A starts first and ends
+ * first, B starts while A runs and ends after A's OS thread has exited.
+ */
+struct hub_thread {
+    stack_t before, inside, after;
+};
+
+static struct hub_thread hub_a, hub_b;
+static sem_t a_running, a_may_end, a_gone;
+
+static int altstack_enabled(const stack_t *ss)
+{
+    return !(ss->ss_flags & SS_DISABLE);
+}
+
+static int same_altstack(const stack_t *x, const stack_t *y)
+{
+    if (!altstack_enabled(x) || !altstack_enabled(y))
+        return altstack_enabled(x) == altstack_enabled(y);
+    return x->ss_sp == y->ss_sp && x->ss_size == y->ss_size;
+}
+
+static void *hub_a_main(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(sigaltstack(NULL, &hub_a.inside), 0);
+    ASSERT_EQ(sem_post(&a_running), 0);
+    while (sem_wait(&a_may_end) != 0)
+        ASSERT_EQ(errno, EINTR);
+    return NULL;
+}
+
+static void *hub_b_main(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(sigaltstack(NULL, &hub_b.inside), 0);
+    ASSERT_EQ(sem_post(&a_may_end), 0);
+    while (sem_wait(&a_gone) != 0)
+        ASSERT_EQ(errno, EINTR);
+    return NULL;
+}
+
+static void *os_thread(void *arg)
+{
+    struct hub_thread *t = arg;
+    void *(*fn)(void *) = t == &hub_a ? hub_a_main : hub_b_main;
+
+    ASSERT_EQ(sigaltstack(NULL, &t->before), 0);
+    ASSERT_EQ(green_main(fn, NULL, NULL), 0);
+    ASSERT_EQ(sigaltstack(NULL, &t->after), 0);
+    return NULL;
+}
+
+TEST(overflow_altstack_per_os_thread)
+{
+    pthread_t a, b;
+
+    ASSERT_EQ(sem_init(&a_running, 0, 0), 0);
+    ASSERT_EQ(sem_init(&a_may_end, 0, 0), 0);
+    ASSERT_EQ(sem_init(&a_gone, 0, 0), 0);
+    ASSERT_EQ(pthread_create(&a, NULL, os_thread, &hub_a), 0);
+    while (sem_wait(&a_running) != 0)
+        ASSERT_EQ(errno, EINTR);
+    ASSERT_EQ(pthread_create(&b, NULL, os_thread, &hub_b), 0);
+    ASSERT_EQ(pthread_join(a, NULL), 0);
+    ASSERT_EQ(sem_post(&a_gone), 0);
+    ASSERT_EQ(pthread_join(b, NULL), 0);
+
+    /* Each hub's OS thread had an alternate stack of its own... */
+    ASSERT(altstack_enabled(&hub_a.inside));
+    ASSERT(altstack_enabled(&hub_b.inside));
+    ASSERT(hub_a.inside.ss_sp != hub_b.inside.ss_sp);
+    /* ...and got its own stack back when its hub ended. */
+    ASSERT(same_altstack(&hub_a.after, &hub_a.before));
+    ASSERT(same_altstack(&hub_b.after, &hub_b.before));
+}
+
+static sem_t second_may_end;
+
+static void *idle_hub_main(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(sem_post(&a_running), 0);
+    while (sem_wait(&second_may_end) != 0)
+        ASSERT_EQ(errno, EINTR);
+    return NULL;
+}
+
+static void *idle_hub(void *arg)
+{
+    (void)arg;
+    ASSERT_EQ(green_main(idle_hub_main, NULL, NULL), 0);
+    return NULL;
+}
+
+/* The overflow happens on the second hub while the first is still up. */
+static void __attribute__((noreturn)) second_hub_overflow_child(int err_fd)
+{
+    pthread_t first;
+
+    ASSERT_EQ(sem_init(&a_running, 0, 0), 0);
+    ASSERT_EQ(sem_init(&second_may_end, 0, 0), 0);
+    ASSERT_EQ(pthread_create(&first, NULL, idle_hub, NULL), 0);
+    while (sem_wait(&a_running) != 0)
+        ASSERT_EQ(errno, EINTR);
+    overflow_child(err_fd);
+}
+
+TEST(overflow_reported_on_second_hub)
+{
+    char err[4096];
+    int status = run_child(second_hub_overflow_child, err, sizeof(err));
+
+    if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGABRT)
+        fprintf(stderr, "child status %#x, stderr:\n%s\n", status, err);
+    ASSERT(WIFSIGNALED(status));
+    ASSERT_EQ(WTERMSIG(status), SIGABRT);
+    ASSERT(strstr(err, "overflowed its 64 KiB stack") != NULL);
 }
