@@ -32,6 +32,7 @@
  * green mutex, so that waiting for it parks), built on gethostbyname_r run
  * on the pool.  Native threads and a lone green thread still get glibc's.
  */
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <resolv.h>
 #include <stdlib.h>
@@ -86,12 +87,44 @@ static void run_getaddrinfo(void *arg)
     note(&c->o);
 }
 
-/* Neither the host nor the service needs NSS: answered from the strings. */
+/* An IPv4 address in any form inet_aton takes ("127.0.0.1", "127.1",
+ * "0x7f000001").  glibc's getaddrinfo parses the host with inet_aton too,
+ * but insists on the whole string: inet_aton alone would accept trailing
+ * blanks and words, so the characters are checked first. */
+static int numeric_ipv4(const char *node)
+{
+    struct in_addr addr;
+    return *node && strspn(node, "0123456789abcdefABCDEFxX.") == strlen(node) &&
+           inet_aton(node, &addr);
+}
+
+/* An IPv6 address, with or without a scope after '%' ("fe80::1%2",
+ * "fe80::1%lo").  glibc maps a scope that names an interface with
+ * if_nametoindex, an ioctl on a local socket that cannot wait for the
+ * network, so any non-empty scope counts as numeric. */
+static int numeric_ipv6(const char *node)
+{
+    struct in6_addr addr;
+    char text[INET6_ADDRSTRLEN];
+    const char *scope = strchr(node, '%');
+    size_t len = scope ? (size_t)(scope - node) : strlen(node);
+    if (len >= sizeof text || (scope && !scope[1]))
+        return 0;
+    memcpy(text, node, len);
+    text[len] = '\0';
+    return inet_pton(AF_INET6, text, &addr) == 1;
+}
+
+/* Neither the host nor the service needs NSS: glibc answers from the
+ * strings alone, whatever the flags (AI_ADDRCONFIG asks the kernel over
+ * netlink, or a local nscd; AI_CANONNAME copies the host string), so the
+ * call is made in place, without a trip to the pool. */
 static int numeric_addrinfo(const char *node, const char *service,
                             const struct addrinfo *hints)
 {
     int flags = hints ? hints->ai_flags : 0;
-    return (!node || (flags & AI_NUMERICHOST)) &&
+    return (!node || (flags & AI_NUMERICHOST) || numeric_ipv4(node) ||
+            numeric_ipv6(node)) &&
            (!service || (flags & AI_NUMERICSERV) || digits_only(service));
 }
 

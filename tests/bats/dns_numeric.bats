@@ -1,0 +1,49 @@
+#!/usr/bin/env bats
+# Feature: numeric hosts and services are answered in place.  getaddrinfo
+# of "127.0.0.1", "::1", "fe80::1%lo" with a numeric port needs no name
+# service, so under greenrun it is not sent to the lookup threads (which
+# stay, once started): a program making thousands of such calls keeps its
+# one OS thread, and gets what it gets natively.  No DNS server is needed.
+
+load helpers
+
+setup() {
+    greenrun_setup
+    [ -x "$FIXTURES/numeric_lookup" ] || {
+        echo "fixture missing: $FIXTURES/numeric_lookup (make -C /work/main all)"
+        return 1
+    }
+}
+
+teardown() {
+    greenrun_teardown
+}
+
+# run_killed PREFIX MODE CMD...: run_to, but a hang ends with SIGKILL.
+run_killed() {
+    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
+    shift 2
+    mode_cmd "$mode" "$@"
+    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" \
+        >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
+    echo "$st" >"$prefix.status"
+}
+
+@test "8 threads x 50 rounds of numeric getaddrinfo: native answers, 1 OS thread, nothing offloaded" {
+    export GREENRUN_STATS=$BATS_TEST_TMPDIR/stats
+    run_killed numeric.native native "$FIXTURES/numeric_lookup" 8 50
+    run_killed numeric.greenrun greenrun "$FIXTURES/numeric_lookup" 8 50
+    cat "$BATS_TEST_TMPDIR/numeric.greenrun.err"
+    run diff -u <(transcript numeric.native) <(transcript numeric.greenrun)
+    echo "$output"
+    [ "$status" -eq 0 ]
+    assert_equal "$(tail -n 1 "$BATS_TEST_TMPDIR/numeric.native.out")" \
+        "8 threads x 50 rounds: all the same" "native summary"
+    # Natively each thread is an OS thread; under greenrun all 8 run on
+    # the main one, and no lookup thread was started.
+    assert_equal "$(<"$BATS_TEST_TMPDIR/numeric.native.err")" "tasks: 9" \
+        "native tasks"
+    assert_equal "$(grep '^tasks:' "$BATS_TEST_TMPDIR/numeric.greenrun.err")" \
+        "tasks: 1" "tasks under greenrun"
+    grep -q ', 0 calls offloaded to the pool$' "$BATS_TEST_TMPDIR/stats"
+}
