@@ -9,6 +9,12 @@
  * parked green thread's interruptible wait with EINTR (sched/hub.c).  The
  * program sees its own sigaction structures, never the wrapper.
  *
+ * The same wrapper stands in for the default action of the signals the
+ * shim wants a last word on (hook__last_words: the GREENRUN_STATS report
+ * before SIGTERM ends the program).  There the program's action is SIG_DFL:
+ * the wrapper says the word, puts the real default back and raises the
+ * signal again, which ends the process as the first one would have.
+ *
  * sigwait, sigwaitinfo and sigtimedwait wait on a signalfd for the set
  * (whose signals the program has blocked, as these calls require), so only
  * the calling green thread waits.
@@ -18,19 +24,58 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "last_words.h"
 
 static struct sigaction user_actions[NSIG];
 static volatile sig_atomic_t wrapped[NSIG];
+/* What to say before the default action of a signal ends the process. */
+static void (*last_words[NSIG])(void);
+/* The action shown is the one found at start, not one the program set:
+ * show it exactly, flags and all, as the kernel would. */
+static volatile sig_atomic_t inherited[NSIG];
+
+/* The program's action is SIG_DFL: say the last word, then die of sig.
+ * The raised signal stays pending while this handler runs (sig is blocked
+ * in it, unless SA_NODEFER let it through at once) and ends the process
+ * as soon as the handler returns. */
+static void say_then_default(int sig)
+{
+    struct sigaction dfl = {.sa_handler = SIG_DFL};
+    int saved_errno = errno;
+    last_words[sig]();
+    real()->sigaction(sig, &dfl, NULL);
+    raise(sig);
+    errno = saved_errno;
+}
+
+static void wrapper(int sig, siginfo_t *info, void *ctx);
+
+/* Stand in for the program's SIG_DFL (user_actions[sig]), with its flags
+ * and mask: at start, and again after SA_RESETHAND put the real default
+ * back. */
+static int wrap_default(int sig)
+{
+    struct sigaction mine = user_actions[sig];
+    mine.sa_flags |= SA_SIGINFO;
+    mine.sa_sigaction = wrapper;
+    return real()->sigaction(sig, &mine, NULL);
+}
 
 static void wrapper(int sig, siginfo_t *info, void *ctx)
 {
     struct sigaction a = user_actions[sig];
     struct green__hub *h = green__hub;
+    if (a.sa_handler == SIG_DFL) {
+        say_then_default(sig);
+        return;
+    }
     if (a.sa_flags & SA_RESETHAND) {
         /* The kernel has put SIG_DFL back already; so do we.  The flags
          * stay, without the SA_SIGINFO the wrapper added. */
         user_actions[sig].sa_handler = SIG_DFL;
         user_actions[sig].sa_flags &= ~SA_SIGINFO;
+        if (last_words[sig])
+            wrap_default(sig);
     }
     if (h)
         green__signal_arrived(h, (a.sa_flags & SA_RESTART) != 0);
@@ -60,13 +105,20 @@ static int is_handler(const struct sigaction *act)
     return act->sa_handler != SIG_DFL && act->sa_handler != SIG_IGN;
 }
 
+/* The wrapper takes act's place: a handler, or a default action that has
+ * a last word.  (SIG_DFL is a null pointer: sa_sigaction is one too.) */
+static int wraps(int sig, const struct sigaction *act)
+{
+    return is_handler(act) || (last_words[sig] && act->sa_handler == SIG_DFL);
+}
+
 HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     if (sig <= 0 || sig >= NSIG)
         return real()->sigaction(sig, act, old);
     struct sigaction previous = user_actions[sig], mine;
-    int was_wrapped = wrapped[sig];
-    int wrap = act && is_handler(act);
+    int was_wrapped = wrapped[sig], was_inherited = inherited[sig];
+    int wrap = act && wraps(sig, act);
     if (wrap) {
         mine = *act;
         mine.sa_flags |= SA_SIGINFO;
@@ -78,11 +130,34 @@ HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
         user_actions[sig] = previous;
         return r;
     }
-    if (act)
+    if (act) {
         wrapped[sig] = wrap;
-    if (old && was_wrapped)
+        inherited[sig] = 0;
+    }
+    if (old && was_inherited)
+        *old = previous;
+    else if (old && was_wrapped)
         show_program_action(old, &previous);
     return r;
+}
+
+/* A signal the program starts with ignored (a background job's SIGINT)
+ * is left alone; should the program set SIG_DFL later, sigaction wraps
+ * it then. */
+void hook__last_words(int sig, void (*say)(void))
+{
+    struct sigaction found;
+    if (sig <= 0 || sig >= NSIG || wrapped[sig] ||
+        real()->sigaction(sig, NULL, &found) < 0)
+        return;
+    last_words[sig] = say;
+    if (found.sa_handler != SIG_DFL)
+        return;
+    user_actions[sig] = found; /* before the wrapper can run */
+    if (wrap_default(sig) < 0)
+        return;
+    inherited[sig] = 1;
+    wrapped[sig] = 1;
 }
 
 /* glibc's signal() has BSD semantics: restart, and block the signal

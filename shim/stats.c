@@ -3,15 +3,27 @@
  *
  * The counters live in the hub (sched/internal.h) and are plain per-hub
  * increments; this file only formats them.
+ *
+ * "At exit" includes the end a signal's default action brings: a program
+ * stopped with ^C or kill runs no atexit handler, and its report would be
+ * lost.  So for the signals that end programs in ordinary use, if the
+ * program starts with their default action, a last word is left with
+ * hooks/signal.c: the report, then the default action as before (the exit
+ * status still says which signal).  That is why the report is built
+ * without stdio or allocation: it may be written from a signal handler.
  */
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "internal.h"
+#include "last_words.h"
 #include "shim.h"
+
+/* The hub of the OS thread the program started on: a signal may be
+ * handled on another one (the monitor's), which has none. */
+static struct green__hub *process_hub;
 
 static void emit(const char *text)
 {
@@ -34,22 +46,71 @@ static void emit(const char *text)
     green__real.close(fd);
 }
 
+/* A line being built: text, then more text, never past the end. */
+struct line {
+    char text[640];
+    size_t len;
+};
+
+static void add(struct line *l, const char *s)
+{
+    size_t n = strlen(s);
+    if (n > sizeof l->text - 1 - l->len)
+        n = sizeof l->text - 1 - l->len;
+    memcpy(l->text + l->len, s, n);
+    l->len += n;
+    l->text[l->len] = '\0';
+}
+
+/* A number, then the text that follows it. */
+static void add_count(struct line *l, uint64_t value, const char *after)
+{
+    char digits[24];
+    add(l, green__format_decimal(digits + sizeof digits, (unsigned long)value));
+    add(l, after);
+}
+
+static void format(struct line *l, const struct green__stats *s)
+{
+    add(l, "greenrun: stats: pid ");
+    add_count(l, (uint64_t)getpid(), ": ");
+    add_count(l, s->spawned, " green threads (peak ");
+    add_count(l, s->peak_live, " alive), ");
+    add_count(l, s->switches, " switches, ");
+    add_count(l, s->parks, " parks (");
+    add_count(l, s->fd_waits, " on fds, ");
+    add_count(l, s->timed_waits, " with a timeout), ");
+    add_count(l, s->file_calls,
+              " calls on regular files passed through (may block), ");
+    add_count(l, s->monitor_events, " monitor events, ");
+    add_count(l, s->offloaded, " calls offloaded to the pool\n");
+}
+
 void green__stats_report_once(void)
 {
     static int reported;
-    struct green__hub *h = green__hub;
-    char text[640];
-    if (!h || !green__config.stats || reported++)
+    struct green__hub *h = green__hub ? green__hub : process_hub;
+    struct line l = {.len = 0};
+    if (!h || !green__config.stats ||
+        __atomic_exchange_n(&reported, 1, __ATOMIC_SEQ_CST))
         return;
-    const struct green__stats *s = &h->stats;
-    snprintf(text, sizeof text,
-             "greenrun: stats: pid %d: %" PRIu64 " green threads (peak %" PRIu64
-             " alive), %" PRIu64 " switches, %" PRIu64 " parks (%" PRIu64
-             " on fds, %" PRIu64 " with a timeout), %" PRIu64
-             " calls on regular files passed through (may block), %" PRIu64
-             " monitor events, %" PRIu64 " calls offloaded to the pool\n",
-             (int)getpid(), s->spawned, s->peak_live, s->switches, s->parks,
-             s->fd_waits, s->timed_waits, s->file_calls, s->monitor_events,
-             s->offloaded);
-    emit(text);
+    format(&l, &h->stats);
+    emit(l.text);
+}
+
+/*
+ * Leave the last words with hooks/signal.c.  This runs after init.c's
+ * constructor has read the settings and made the hub: the constructors of
+ * one library run in link order, and the Makefile links shim/init.c before
+ * shim/stats.c (a test kills a program with --stats and would find no
+ * report otherwise).
+ */
+__attribute__((constructor)) static void stats_watch_signals(void)
+{
+    static const int fatal[] = {SIGHUP, SIGINT, SIGTERM, SIGPIPE};
+    if (!green__config.stats || !green__hub)
+        return;
+    process_hub = green__hub;
+    for (size_t i = 0; i < sizeof fatal / sizeof fatal[0]; i++)
+        hook__last_words(fatal[i], green__stats_report_once);
 }
