@@ -198,6 +198,7 @@ struct green__hub {
     unsigned char private_tls;   /* new threads get their own (tls.c) */
     unsigned tls_pool_count;
     void *tls_pool; /* ended threads' blocks, linked through their first word */
+    struct libc_state *libc_stash; /* C library blocks of freed ones */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library

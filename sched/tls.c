@@ -30,10 +30,12 @@
  *
  * Ended threads' blocks are kept in a pool per hub.  glibc frees a thread's
  * malloc cache (tcache) when its pthread exits, through a function it does
- * not export; so on reuse the C library's own TLS block is carried over to
- * the next thread, which inherits the cache instead of leaking it.  The
- * program's variables are always fresh.  The carried state that a new
- * thread could see is reset: errno, h_errno and the thread's locale.
+ * not export; so the C library's own TLS block is handed on to the next
+ * thread, which inherits the cache instead of leaking it: with the block
+ * itself when it is reused, or, when a block is freed because the pool is
+ * full, through a stash of saved C library blocks that new threads take
+ * first.  The program's variables are always fresh.  The carried state
+ * that a new thread could see is reset: errno, h_errno and its locale.
  */
 #include <locale.h>
 #include <netdb.h>
@@ -61,6 +63,12 @@
 #define LIBC_BLOCK_MAX 1024
 /* glibc's rseq area: "registration failed", so sched_getcpu asks. */
 #define RSEQ_CPU_ID_REGISTRATION_FAILED (-2)
+
+/* A C library TLS block saved from a freed thread, for the next one. */
+struct libc_state {
+    struct libc_state *next;
+    char bytes[];
+};
 
 static struct green__tls_abi abi;
 static ptrdiff_t hub_slot;   /* green__hub, from the thread pointer */
@@ -144,6 +152,20 @@ static void *reuse(void *tcb)
     return tcb;
 }
 
+/* A new block, with a stashed C library block if there is one. */
+static void *fresh(struct green__hub *h, struct green *g)
+{
+    void *tcb = abi.allocate(NULL);
+    struct libc_state *saved = h->libc_stash;
+    if (tcb && saved) {
+        h->libc_stash = saved->next;
+        memcpy((char *)tcb + libc_block, saved->bytes, libc_block_size);
+        free(saved);
+        g->tls_reused = 1;
+    }
+    return tcb;
+}
+
 int green__tls_create(struct green__hub *h, struct green *g)
 {
     void *tcb = h->tls_pool;
@@ -153,7 +175,7 @@ int green__tls_create(struct green__hub *h, struct green *g)
         tcb = reuse(tcb);
         g->tls_reused = 1;
     } else {
-        tcb = abi.allocate(NULL);
+        tcb = fresh(h, g);
     }
     if (!tcb)
         return -EAGAIN;
@@ -193,6 +215,12 @@ void green__tls_release(struct green__hub *h, struct green *g)
         h->tls_pool_count++;
         return;
     }
+    struct libc_state *saved = malloc(sizeof *saved + libc_block_size);
+    if (saved) { /* else its malloc cache is lost, as memory is short */
+        memcpy(saved->bytes, (char *)tcb + libc_block, libc_block_size);
+        saved->next = h->libc_stash;
+        h->libc_stash = saved;
+    }
     abi.deallocate(tcb, true);
 }
 
@@ -205,6 +233,11 @@ void green__tls_pool_drain(struct green__hub *h)
         abi.deallocate(tcb, true);
     }
     h->tls_pool_count = 0;
+    while (h->libc_stash) {
+        struct libc_state *saved = h->libc_stash;
+        h->libc_stash = saved->next;
+        free(saved);
+    }
 }
 
 void *green__tls_before_fork(struct green__hub *h)

@@ -40,6 +40,12 @@ teardown() {
     grep -q "less than 16 MiB: yes" "$BATS_TEST_TMPDIR/churn.native.out"
 }
 
+@test "tls: 100,000 threads ending 2,000 at a time: memory does not grow" {
+    GREENRUN_TLS=private assert_same_as_native burst \
+        "$FIXTURES/tls_churn" 100000 2000
+    grep -q "less than 16 MiB: yes" "$BATS_TEST_TMPDIR/burst.native.out"
+}
+
 @test "tls: GREENRUN_TLS=shared keeps the old sharing, which the fixture sees" {
     GREENRUN_TLS=shared run_to shared greenrun "$FIXTURES/tls_identity" 4 3
     grep -q "^stdio lock held by another thread: taken (wrong)$" \
