@@ -11,12 +11,18 @@
  * pool (file.c).  What an fd is gets learnt on first use and
  * forgotten when it is closed, so descriptors the shim never saw created
  * (inherited, from eventfd, passed over SCM_RIGHTS) work too.
+ *
+ * A call that did not have to wait counts towards fairness
+ * (sched/yield.h): after a long run of them, the caller lets the other
+ * green threads run before it returns.  Calls on regular files count too:
+ * they never park either.
  */
 #include <fcntl.h>
 #include <limits.h>
 #include <sys/stat.h>
 
 #include "hook.h"
+#include "yield.h"
 
 long hook__fail(int negative_errno)
 {
@@ -81,6 +87,7 @@ struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub)
         return NULL;
     if (e->kind == GREEN__FD_FILE) {
         h->stats.file_calls++;
+        green__call_done(h);
         return NULL;
     }
     if (e->user_nonblock)
@@ -133,8 +140,10 @@ ssize_t hook__until_ready(struct green__hub *h, int fd,
     for (;;) {
         if (!probe || ready_now(fd, events)) {
             ssize_t r = attempt(fd, ctx);
-            if (r >= 0 || !would_block())
+            if (r >= 0 || !would_block()) {
+                green__call_done(h);
                 return r;
+            }
         }
         int w = green__wait_fd(h, fd, events, timeout > 0 ? timeout : -1);
         if (w == -ECANCELED)
