@@ -80,9 +80,16 @@ $(B)/libgreen.so: $(GREEN_OBJS) sched/libgreen.map
 	    -Wl,--version-script=sched/libgreen.map -Wl,-soname,libgreen.so.0 \
 	    $(LDLIBS)
 
-$(B)/libgreenrun.so: $(PRELOAD_OBJS) shim/exports.map
+# The version script comes from the list of hooks, so it cannot drift from
+# it; the linker refuses a listed name that no hook defines.
+$(B)/exports.map: shim/exports.map.in sched/real_list.h
+	@mkdir -p $(dir $@)
+	$(CC) -E -P -undef -x c -Isched $< -o $@
+
+$(B)/libgreenrun.so: $(PRELOAD_OBJS) $(B)/exports.map
 	$(CC) -shared -o $@ $(PRELOAD_OBJS) $(SAN_CFLAGS) -Wl,-z,defs \
-	    -Wl,--version-script=shim/exports.map $(LDLIBS)
+	    -Wl,--version-script=$(B)/exports.map -Wl,--no-undefined-version \
+	    $(LDLIBS)
 
 $(B)/unit-tests: $(UNIT_OBJS) $(B)/libgreen.a
 	$(CC) $(SAN_CFLAGS) -o $@ $(UNIT_OBJS) $(B)/libgreen.a $(LDLIBS)
@@ -108,6 +115,18 @@ $(B)/fixtures/%.so: tests/fixtures/modules/%.c
 # Canaries in every function: a thread that runs with another's %fs:0x28
 # aborts.
 $(B)/fixtures/tls_identity $(B)/fixtures/tls_cxx: FIXTURE_FLAGS = -fstack-protector-all
+
+# Fortified fixtures call glibc's *_chk variants, as Debian's packages do.
+$(B)/fixtures/%_fortify: tests/fixtures/%_fortify.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -o $@ $< \
+	    -lpthread
+
+# The resolver of the real functions alone, with a dlsym that finds nothing.
+$(B)/fixtures/real_missing: tests/fixtures/real_missing.c \
+                            $(B)/preload/shim/real.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ -ldl
 
 $(B)/fixtures/%: tests/fixtures/%.cc
 	@mkdir -p $(dir $@)

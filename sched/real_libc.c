@@ -2,13 +2,15 @@
  * real_libc.c - the table of real functions for libgreen.
  *
  * libgreen interposes nothing, so the libc names are the real functions and
- * the table can be filled at link time.  libgreenrun.so leaves this file out
- * and resolves the table with dlsym in shim/.
+ * the table can be filled at link time.  Only the slots the core uses are
+ * filled; the rest of struct green__real_fns (sched/real_list.h) serves the
+ * hooks, which libgreen does not have.  libgreenrun.so leaves this file out
+ * and resolves the whole table with dlsym in shim/real.c.
  */
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "real.h"
 
 struct green__real_fns green__real = {
     .read = read,

@@ -1,24 +1,67 @@
 #!/usr/bin/env bats
-# The libraries export exactly what they declare: libgreenrun.so the names
-# listed in shim/exports.map, libgreen.so the functions of include/green.h.
+# The libraries export exactly what they declare: libgreenrun.so the hooks
+# of sched/real_list.h, libgreen.so the functions of include/green.h.  Each
+# listed hook is what a program's calls reach, and the table of real
+# functions holds glibc's definitions.
+
+bats_require_minimum_version 1.5.0 # run -127
+
+load list_helpers
 
 setup() {
     root="$BATS_TEST_DIRNAME/../.."
     build=${GREENRUN_BUILD:-$root/build}
 }
 
-defined_symbols() {
-    nm -D --defined-only "$1" | awk '$2 ~ /^[TWiV]$/ {print $3}' |
-        sed 's/@.*//' | sort -u
+# probe_bindings: run plt_probe under libgreenrun.so with every call bound
+# at start-up, and keep what the loader says about each binding.
+probe_bindings() {
+    LD_BIND_NOW=1 LD_DEBUG=bindings LD_PRELOAD="$build/libgreenrun.so" \
+        timeout -s KILL 30 "$build/fixtures/plt_probe" 2>"$BATS_TEST_TMPDIR/bindings"
 }
 
-@test "libgreenrun.so exports exactly the names in shim/exports.map" {
-    expected=$(sed -e 's|/\*.*\*/||' "$root/shim/exports.map" |
-        sed -n '/global:/,/local:/p' | grep -v -e 'global:' -e 'local:' |
-        tr ';' '\n' | tr -d ' \t' | grep -v '^$' | sort -u)
+# bound_names FROM TO: the symbols the loader bound from an object whose
+# path ends in FROM to one whose path matches the extended regex TO.
+bound_names() {
+    grep -E "binding file [^ ]*$1 \[0\] to [^ ]*($2) \[0\]: normal symbol" \
+        "$BATS_TEST_TMPDIR/bindings" |
+        sed -n "s/.*normal symbol \`\([^']*\)'.*/\1/p" | sort -u
+}
+
+@test "libgreenrun.so exports exactly the hooks of sched/real_list.h" {
+    expected=$(exported_names)
     actual=$(defined_symbols "$build/libgreenrun.so")
     diff <(echo "$expected") <(echo "$actual")
     [ "$(echo "$expected" | wc -l)" -gt 100 ]
+}
+
+@test "every function hooks/ defines for export is in sched/real_list.h" {
+    # A hook left out of the list is not exported, so it never interposes.
+    # Default visibility marks the hooks; green_* is libgreen's API.
+    defined=$(readelf -sW "$build"/preload/hooks/*.o "$build"/preload/shim/*.o |
+        awk '$5 ~ /GLOBAL|WEAK/ && $6 == "DEFAULT" && $7 != "UND" {print $8}' |
+        grep -v '^green_' | sort -u)
+    [ -n "$defined" ]
+    diff <(echo "$defined") <(exported_names)
+}
+
+@test "a program calling each listed name through the PLT reaches libgreenrun.so" {
+    probe_bindings
+    diff <(exported_names) <(bound_names plt_probe 'libgreenrun\.so')
+}
+
+@test "the table of real functions holds glibc's definition of each entry" {
+    # dlsym(RTLD_NEXT, ...) from libgreenrun.so shows as a binding from it.
+    probe_bindings
+    glibc='lib(c|pthread|resolv|dl|rt)\.so\.[0-9]+'
+    diff <(list_names hook real) \
+        <(bound_names libgreenrun.so "$glibc" | grep -Fx -f <(list_names hook real))
+}
+
+@test "a libc function that cannot be found is reported, not recursed into" {
+    run -127 timeout -s KILL 10 "$build/fixtures/real_missing"
+    [ "$status" -eq 127 ]
+    [ "$output" = "greenrun: cannot find the real read in the C library" ]
 }
 
 @test "libgreen.so exports exactly the functions declared in green.h" {
