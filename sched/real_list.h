@@ -20,7 +20,7 @@
  *   X_EXPORT(name)
  *       hooks/ defines and exports name, with no table entry: an alias of
  *       another hook (fcntl64) or a hook made of other hooks (wait, the C11
- *       threads).
+ *       threads, the fortified *_chk variants).
  *   X_EXPORT_COMPAT(name, version)
  *       As X_EXPORT, for a name that glibc keeps only as a compatibility
  *       symbol: programs linked against an older glibc still call it, but
@@ -103,6 +103,17 @@ X_HOOK(int, epoll_wait, (int epfd, void *events, int max, int timeout_ms))
 X_HOOK(int, epoll_pwait, (int epfd, void *events, int max, int timeout_ms,
                           const sigset_t *mask))
 X_EXPORT(epoll_pwait2)
+
+/* Fortified variants (hooks/fortify.c): glibc's own call its internal
+ * functions, out of every hook's reach. */
+X_EXPORT(__read_chk)
+X_EXPORT(__pread_chk)
+X_EXPORT(__pread64_chk)
+X_EXPORT(__recv_chk)
+X_EXPORT(__recvfrom_chk)
+X_EXPORT(__poll_chk)
+X_EXPORT(__ppoll_chk)
+X_REAL(void, __chk_fail, (void) __attribute__((noreturn)))
 
 /* Sleeps (hooks/sleep.c). */
 X_HOOK(int, nanosleep, (const struct timespec *req, struct timespec *rem))

@@ -58,6 +58,18 @@ bound_names() {
         <(bound_names libgreenrun.so "$glibc" | grep -Fx -f <(list_names hook real))
 }
 
+@test "every hooked function's fortified variant in glibc is hooked too" {
+    expected=$(hooked_chk_names)
+    [ "$(echo "$expected" | wc -l)" -ge 7 ]
+    missing=$(comm -23 <(echo "$expected" | sort) \
+        <(defined_symbols "$build/libgreenrun.so"))
+    if [ -n "$missing" ]; then
+        echo "glibc has these fortified variants of hooked functions:"
+        echo "$missing"
+        return 1
+    fi
+}
+
 @test "a libc function that cannot be found is reported, not recursed into" {
     run -127 timeout -s KILL 10 "$build/fixtures/real_missing"
     [ "$status" -eq 127 ]
