@@ -17,6 +17,16 @@
  * the OS thread is blocked in the kernel (an unhooked blocking call) or
  * has spent at least half of the time computing; a thread that is runnable
  * but not running is given more time.
+ *
+ * The watchdog is an OS thread the program does not know about, and the
+ * program may fork at any moment, even before the watchdog has finished
+ * starting.  A lock it holds at that moment stays held in the child for
+ * ever, and its start-up and its reports take allocator locks: glibc's
+ * malloc prepares for fork, but a replacement allocator may not (the one
+ * of AddressSanitizer in GCC 12 does not, and its children hung in their
+ * first malloc).  So fork, through pthread_atfork, waits until the
+ * watchdog is running and asleep between samples, and keeps it there until
+ * the new process exists.  The child starts a watchdog of its own.
  */
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -49,6 +59,11 @@ struct watched {
     clockid_t cpu_clock; /* of the hub's OS thread */
     pid_t tid;
 };
+
+/* Held by the watchdog while it samples, and by fork around the fork. */
+static pthread_mutex_t busy = PTHREAD_MUTEX_INITIALIZER;
+/* 1 from pthread_create until the watchdog's own code runs. */
+static int starting;
 
 static int64_t cpu_ms(clockid_t clock)
 {
@@ -147,17 +162,43 @@ static void *watch(void *arg)
     int64_t step_ns = limit * 1000000 / 4;
     struct timespec step = {step_ns / 1000000000, step_ns % 1000000000};
     struct episode e = {.since_ms = now_ms()};
+    __atomic_store_n(&starting, 0, __ATOMIC_RELEASE);
     for (;;) {
         green__real.nanosleep(&step, NULL);
+        green__real.pthread_mutex_lock(&busy);
         sample(w, &e, limit);
+        green__real.pthread_mutex_unlock(&busy);
     }
     return NULL;
+}
+
+/* Before fork: the watchdog has started, and is asleep until after it. */
+static void quiet_before_fork(void)
+{
+    struct timespec pause = {0, 100000};
+    while (__atomic_load_n(&starting, __ATOMIC_ACQUIRE))
+        green__real.nanosleep(&pause, NULL);
+    green__real.pthread_mutex_lock(&busy);
+}
+
+static void resume_in_parent(void)
+{
+    green__real.pthread_mutex_unlock(&busy);
+}
+
+/* The child has no watchdog (fork copied only the caller); its own is
+ * started by green__shim_fork_child. */
+static void reset_in_child(void)
+{
+    pthread_mutex_t fresh = PTHREAD_MUTEX_INITIALIZER;
+    busy = fresh;
 }
 
 /* Called on the hub's OS thread. */
 void green__monitor_start(struct green__hub *h)
 {
     static struct watched w;
+    static int registered;
     pthread_t t;
     pthread_attr_t attr;
     w.hub = h;
@@ -165,10 +206,16 @@ void green__monitor_start(struct green__hub *h)
     if (green__real.pthread_getcpuclockid(green__real.pthread_self(),
                                           &w.cpu_clock))
         w.cpu_clock = CLOCK_THREAD_CPUTIME_ID;
+    /* Registered once: a forked child inherits the handlers. */
+    if (!registered++)
+        pthread_atfork(quiet_before_fork, resume_in_parent, reset_in_child);
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 * 1024);
-    if (green__real.pthread_create(&t, &attr, watch, &w) != 0)
+    __atomic_store_n(&starting, 1, __ATOMIC_RELEASE);
+    if (green__real.pthread_create(&t, &attr, watch, &w) != 0) {
+        __atomic_store_n(&starting, 0, __ATOMIC_RELEASE);
         green__say("greenrun: cannot start the monitor thread\n");
+    }
     pthread_attr_destroy(&attr);
 }

@@ -149,3 +149,25 @@ monitor_lines() {
     grep -Eq '^greenrun: monitor: green thread [0-9]+ \(spinner\) has held the OS thread for [0-9]+ ms \(last hooked call: usleep\)$' "$err"
     grep -q 'let the OS thread go' "$err"
 }
+
+@test "monitor: forking at once, while the monitor thread is still starting, never leaves the child stuck" {
+    local i out expected="a chain of 2 forks ended with status 0"
+
+    # The monitor thread starts in the constructor, and fork_chain forks
+    # first thing in main.  A lock the starting thread held at that moment
+    # (an allocator's, with AddressSanitizer's allocator, which does not
+    # prepare for fork) would stay held in the child for ever.  One run in
+    # fifty or so used to catch it: run it 200 times.
+    [ -x "$FIXTURES/fork_chain" ] || {
+        echo "fixture missing: $FIXTURES/fork_chain"
+        return 1
+    }
+    for ((i = 0; i < 200; i++)); do
+        out=$(timeout -s KILL 20 "$GREENRUN" --monitor 100 -- \
+            "$FIXTURES/fork_chain" 2 2>&1) || {
+            echo "run $i: status $?: $out"
+            return 1
+        }
+        assert_equal "$out" "$expected" "run $i"
+    done
+}
