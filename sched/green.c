@@ -21,9 +21,12 @@
 #define COLOUR_STEP 64
 #define COLOUR_SLOTS 16
 
-static size_t header_size(void)
+/* What a stack holds above the thread's frames: struct green, what
+ * private TLS needs (tls_room), and room for the colour offsets. */
+static size_t header_size(size_t tls_room)
 {
-    return (sizeof(struct green) + 63) / 64 * 64 + COLOUR_STEP * COLOUR_SLOTS;
+    return (sizeof(struct green) + 63) / 64 * 64 + tls_room +
+           COLOUR_STEP * COLOUR_SLOTS;
 }
 
 static void set_name(struct green *g, const char *name)
@@ -39,9 +42,10 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     size_t usable =
         attr && attr->stack_size ? attr->stack_size : h->default_stack;
     struct green__stack stack;
+    size_t tls_room = h->private_tls ? green__tls_stack_room() : 0;
     if (usable < MIN_STACK_SIZE)
         return -EINVAL;
-    int r = green__stack_alloc(h, usable + header_size(),
+    int r = green__stack_alloc(h, usable + header_size(tls_room),
                                usable == h->default_stack, &stack);
     if (r < 0)
         return r;
@@ -61,11 +65,11 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     set_name(g, attr ? attr->name : NULL);
     green__init_watchers(g);
     g->tls = h->native_tp;
-    if (h->private_tls && (r = green__tls_create(h, g)) < 0) {
+    if (tls_room && (r = green__tls_create(h, g, top - tls_room)) < 0) {
         green__stack_release(h, &stack, usable == h->default_stack);
         return r;
     }
-    g->sp = green__stack_init(top);
+    g->sp = green__stack_init(top - tls_room);
     *out = g;
     return 0;
 }

@@ -26,7 +26,13 @@
  *     fork can unlink the calling thread's descriptor harmlessly;
  *   - an rseq area saying "not registered", so sched_getcpu asks the
  *     kernel (the rseq registration belongs to the OS thread);
- *   - this library's own initial-exec variable green__hub.
+ *   - this library's own initial-exec variable green__hub;
+ *   - a resolver state (_res) of its own.  glibc keeps a thread's in its
+ *     struct pthread, at an offset it does not publish, and points the C
+ *     library's TLS variable __resp at it when the thread starts; ours
+ *     lives below struct green on the thread's stack, and __resp, found
+ *     once as the only slot of the C library's block holding
+ *     __res_state(), is pointed at it.
  *
  * Ended threads' blocks are kept in a pool per hub.  glibc frees a thread's
  * malloc cache (tcache) when its pthread exits, through a function it does
@@ -39,6 +45,8 @@
  */
 #include <locale.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <resolv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <valgrind/valgrind.h>
@@ -74,6 +82,7 @@ static struct green__tls_abi abi;
 static ptrdiff_t hub_slot;   /* green__hub, from the thread pointer */
 static ptrdiff_t libc_block; /* the C library's TLS block, likewise */
 static size_t libc_block_size;
+static ptrdiff_t resp_slot; /* __resp, likewise */
 
 struct block_search {
     const char *inside; /* an address in the block sought */
@@ -99,6 +108,28 @@ static int find_block(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+/* The offset of the one pointer slot of the C library's block that holds
+ * value, or 0 if there is not exactly one. */
+static ptrdiff_t find_slot(const char *tp, const void *value)
+{
+    ptrdiff_t found = 0;
+    int matches = 0;
+    for (size_t i = 0; i + sizeof value <= libc_block_size; i += sizeof value) {
+        const void *v;
+        memcpy(&v, tp + libc_block + (ptrdiff_t)i, sizeof v);
+        if (v == value) {
+            found = libc_block + (ptrdiff_t)i;
+            matches++;
+        }
+    }
+    return matches == 1 ? found : 0;
+}
+
+size_t green__tls_stack_room(void)
+{
+    return (sizeof(struct __res_state) + 63) / 64 * 64;
+}
+
 const char *green__tls_enable(const struct green__tls_abi *a)
 {
     if (!a->allocate || !a->deallocate || !a->call_dtors || !a->pthread_size)
@@ -113,6 +144,9 @@ const char *green__tls_enable(const struct green__tls_abi *a)
     hub_slot = (char *)&green__hub - tp;
     libc_block = s.start - tp;
     libc_block_size = s.size;
+    resp_slot = find_slot(tp, __res_state());
+    if (!resp_slot)
+        return "the C library's resolver state pointer was not found";
     /* valgrind runs the program on a CPU of its own, without wrfsbase. */
     green__tp_wrfsbase =
         (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) && !RUNNING_ON_VALGRIND;
@@ -125,7 +159,7 @@ bool green__tls_fast_switch(void)
 }
 
 /* Fill a zeroed descriptor for a thread of hub h. */
-static void init_descriptor(struct green__hub *h, char *tcb)
+static void init_descriptor(struct green__hub *h, char *tcb, void *res)
 {
     const char *native = h->native_tp;
     green__tcb_init(tcb, native);
@@ -136,6 +170,8 @@ static void init_descriptor(struct green__hub *h, char *tcb)
         ((int32_t *)(tcb + abi.rseq_offset))[1] =
             RSEQ_CPU_ID_REGISTRATION_FAILED;
     *(struct green__hub **)(tcb + hub_slot) = h;
+    memset(res, 0, sizeof(struct __res_state));
+    *(void **)(tcb + resp_slot) = res;
 }
 
 /* A pooled block for a new thread: fresh images for every module but the
@@ -166,7 +202,7 @@ static void *fresh(struct green__hub *h, struct green *g)
     return tcb;
 }
 
-int green__tls_create(struct green__hub *h, struct green *g)
+int green__tls_create(struct green__hub *h, struct green *g, void *room)
 {
     void *tcb = h->tls_pool;
     if (tcb) {
@@ -179,7 +215,7 @@ int green__tls_create(struct green__hub *h, struct green *g)
     }
     if (!tcb)
         return -EAGAIN;
-    init_descriptor(h, tcb);
+    init_descriptor(h, tcb, room);
     g->tls = tcb;
     g->tls_private = 1;
     /* glibc would have set it when creating a pthread: its malloc locks. */

@@ -5,6 +5,7 @@
 #define GREEN_TLS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tls_x86_64.h"
@@ -31,9 +32,12 @@ const char *green__tls_enable(const struct green__tls_abi *abi);
 /* Whether wrfsbase switches the thread pointer (else a system call). */
 bool green__tls_fast_switch(void);
 
-/* Give g a TLS block and thread descriptor of its own, for hub h.  0 or
- * -EAGAIN. */
-int green__tls_create(struct green__hub *h, struct green *g);
+/* Bytes a thread with private TLS needs on its stack, below struct green,
+ * 64-byte aligned. */
+size_t green__tls_stack_room(void);
+/* Give g a TLS block and thread descriptor of its own, for hub h; room is
+ * green__tls_stack_room() bytes of its stack.  0 or -EAGAIN. */
+int green__tls_create(struct green__hub *h, struct green *g, void *room);
 /* On g's own stack, as it starts: reset what a reused block carries. */
 void green__tls_fresh(struct green *g);
 /* On g's own stack, as it ends: run its C++ thread_local destructors. */

@@ -54,7 +54,7 @@ teardown() {
 }
 
 @test "tls: --debug says which mode runs and how the switch is made" {
-    run timeout -s KILL 10 "$GREENRUN" --debug true
+    run timeout -s KILL 10 env -u GREENRUN_TLS "$GREENRUN" --debug true
     [ "$status" -eq 0 ]
     [[ "$output" == *"greenrun: thread-local storage: private per green thread (switched with "* ]]
     run timeout -s KILL 10 "$GREENRUN" --debug --tls shared true
