@@ -223,13 +223,17 @@ int green__tls_create(struct green__hub *h, struct green *g, void *room)
     return 0;
 }
 
-/* Called by green__start on the new thread, on its own TLS. */
+/* Called by green__start on the new thread, on its own TLS.  The C
+ * library's TLS image leaves the ctype table pointers (isalpha, toupper)
+ * NULL: glibc sets them as a thread starts (__ctype_init), and so does
+ * installing the global locale, which a reused block also needs. */
 void green__tls_fresh(struct green *g)
 {
-    if (!g->tls_reused)
+    if (!g->tls_private)
         return;
     uselocale(LC_GLOBAL_LOCALE);
-    h_errno = 0;
+    if (g->tls_reused)
+        h_errno = 0;
 }
 
 void green__tls_exit(struct green *g)
