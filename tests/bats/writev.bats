@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# Feature: writev is one call.  On a datagram or SOCK_SEQPACKET socket one
+# writev sends one message, whatever the number of pieces; on a stream
+# socket a blocking writev writes everything, in order; a pipe write of at
+# most PIPE_BUF bytes stays atomic among concurrent writers.  The reader
+# prints what arrived; natively and under greenrun it is the same.
+
+load helpers
+
+setup() {
+    greenrun_setup
+    [ -x "$FIXTURES/writev_atomic" ] || {
+        echo "fixture missing: $FIXTURES/writev_atomic (make -C /work/main all)"
+        return 1
+    }
+}
+
+teardown() {
+    greenrun_teardown
+}
+
+# run_killed PREFIX MODE CMD...: run_to's files, but a hang ends with
+# SIGKILL.
+run_killed() {
+    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
+    shift 2
+    mode_cmd "$mode" "$@"
+    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" \
+        >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
+    echo "$st" >"$prefix.status"
+}
+
+# same_writev KIND: writev_atomic KIND prints the same natively and under
+# greenrun; sets NATIVE to the native transcript.
+same_writev() {
+    run_killed "$1.native" native "$FIXTURES/writev_atomic" "$1"
+    run_killed "$1.greenrun" greenrun "$FIXTURES/writev_atomic" "$1"
+    NATIVE=$(transcript "$1.native")
+    run diff -u <(transcript "$1.native") <(transcript "$1.greenrun")
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
+# messages: what the reader of 20 three-piece messages prints.
+messages() {
+    local i
+    for ((i = 0; i < 20; i++)); do
+        local body="head-body $i-tail"
+        echo "message of ${#body} bytes: $body"
+    done
+    echo "exit=0"
+}
+
+@test "writev on a SOCK_DGRAM socketpair sends one message per call" {
+    same_writev dgram
+    assert_equal "$NATIVE" "$(messages)" "native output"
+}
+
+@test "writev on a SOCK_SEQPACKET socketpair sends one message per call" {
+    same_writev seqpacket
+    assert_equal "$NATIVE" "$(messages)" "native output"
+}
+
+@test "writev on a connected UDP socket sends one datagram per call" {
+    same_writev udp
+    assert_equal "$NATIVE" "$(messages)" "native output"
+}
+
+@test "writev of 600 pieces on a stream socket writes all of them, in order" {
+    same_writev stream
+    assert_equal "$NATIVE" "writev returned 600000
+received 600000 bytes, 0 out of place
+exit=0" "native output"
+}
+
+@test "writev of at most PIPE_BUF bytes into a shared pipe stays atomic" {
+    same_writev pipe
+    assert_equal "$NATIVE" "800 records of 3000 bytes: 800 whole, 0 torn
+exit=0" "native output"
+}
