@@ -1,28 +1,29 @@
 /*
- * poll.c - poll, ppoll, select, pselect, epoll_wait, epoll_pwait.
+ * poll.c - poll, ppoll, select, pselect, epoll_wait, epoll_pwait,
+ * epoll_pwait2.
  *
  * Each asks the kernel first with a zero timeout; if nothing is ready it
- * parks on the fds (for epoll, on the epoll fd itself, which is readable
- * while events are pending) and asks again when one fires or the timeout
- * passes.  The kernel's answer is always the one returned.  The signal mask
- * of ppoll/pselect/epoll_pwait applies to the final zero-timeout call only.
+ * parks until the answer may have changed and asks again (the core's
+ * green__poll_until, which waits for every poll(2) event asked for, not
+ * only for readable and writable).  epoll calls wait on the epoll fd
+ * itself, which is readable while one of its events is pending, whatever
+ * the flags of its entries.  The kernel's answer is always the one
+ * returned, bit for bit.  The signal mask of the p variants applies to the
+ * zero-timeout questions only.  A timeout the kernel refuses (negative,
+ * nanoseconds out of range) goes to the real call, which fails with EINVAL
+ * as natively.
  */
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <time.h>
 
+#include "events.h"
 #include "hook.h"
 
-static int64_t ms_to_ns(int ms)
-{
-    return ms < 0 ? -1 : (int64_t)ms * 1000000;
-}
-
-static int64_t ts_to_ns(const struct timespec *ts)
-{
-    return ts ? hook__ns(ts->tv_sec, ts->tv_nsec) : -1;
-}
+/* select on up to this many descriptors allocates nothing. */
+#define SMALL_SELECT 16
 
 static int64_t now_ns(void)
 {
@@ -31,35 +32,32 @@ static int64_t now_ns(void)
     return hook__ns(now.tv_sec, now.tv_nsec);
 }
 
-/* Time left until deadline (-1: none). */
-static int64_t left(int64_t deadline)
+static int64_t ms_to_ns(int ms)
 {
-    if (deadline < 0)
-        return -1;
-    int64_t rest = deadline - now_ns();
-    return rest > 0 ? rest : 0;
+    return ms < 0 ? -1 : (int64_t)ms * 1000000;
 }
 
-typedef int (*probe_fn)(void *ctx);
-
-/* Ask probe; while it finds nothing, park on the watches. */
-static int wait_until_ready(struct green__hub *h, struct green__watch *w,
-                            size_t n, int64_t timeout, probe_fn probe,
-                            void *ctx)
+/* Whether a timeout makes the call wait: none, or a valid non-zero one. */
+static int waits(const struct timespec *ts)
 {
-    int64_t deadline = timeout < 0 ? -1 : now_ns() + timeout;
-    for (;;) {
-        int r = probe(ctx);
-        if (r != 0 || (deadline >= 0 && left(deadline) == 0))
-            return r;
-        int woke = green__wait_many(h, w, n, left(deadline));
-        if (woke == -ECANCELED)
-            hook__cancelled();
-        if (woke == -EINTR)
-            return (int)hook__fail(-EINTR);
-        if (woke == -ENOMEM)
-            return (int)hook__fail(-ENOMEM);
-    }
+    if (!ts)
+        return 1;
+    if (ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= 1000000000)
+        return 0;
+    return ts->tv_sec || ts->tv_nsec;
+}
+
+static int64_t ts_to_ns(const struct timespec *ts)
+{
+    return ts ? hook__ns(ts->tv_sec, ts->tv_nsec) : -1;
+}
+
+/* The core's answer at the libc boundary. */
+static int result(int r)
+{
+    if (r == -ECANCELED)
+        hook__cancelled();
+    return r < 0 ? (int)hook__fail(r) : r;
 }
 
 struct polling {
@@ -72,29 +70,8 @@ static int probe_poll(void *ctx)
 {
     struct polling *p = ctx;
     struct timespec zero = {0, 0};
-    return real()->ppoll(p->fds, p->n, &zero, p->mask);
-}
-
-static int poll_green(struct green__hub *h, struct polling *p, int64_t timeout)
-{
-    struct green__watch *w = calloc(p->n ? p->n : 1, sizeof *w);
-    if (!w)
-        return (int)hook__fail(-ENOMEM);
-    size_t n = 0;
-    for (nfds_t i = 0; i < p->n; i++) {
-        if (p->fds[i].fd < 0)
-            continue;
-        w[n].fd = p->fds[i].fd;
-        w[n].events = (p->fds[i].events & (POLLIN | POLLPRI) ? GREEN_READ : 0) |
-                      (p->fds[i].events & POLLOUT ? GREEN_WRITE : 0);
-        /* Errors and hang-ups are reported whatever was asked for. */
-        if (!w[n].events)
-            w[n].events = GREEN_READ;
-        n++;
-    }
-    int r = wait_until_ready(h, w, n, timeout, probe_poll, p);
-    free(w);
-    return r;
+    int r = real()->ppoll(p->fds, p->n, &zero, p->mask);
+    return r < 0 ? -errno : r;
 }
 
 HOOK int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
@@ -103,18 +80,27 @@ HOOK int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
     if (!h || timeout_ms == 0)
         return real()->poll(fds, n, timeout_ms);
     struct polling p = {fds, n, NULL};
-    return poll_green(h, &p, ms_to_ns(timeout_ms));
+    return result(
+        green__poll_until(h, fds, n, ms_to_ns(timeout_ms), probe_poll, &p));
 }
 
 HOOK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
                const sigset_t *mask)
 {
     struct green__hub *h = hook__parkable();
-    if (!h || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0))
+    if (!h || !waits(ts))
         return real()->ppoll(fds, n, ts, mask);
     struct polling p = {fds, n, mask};
-    return poll_green(h, &p, ts_to_ns(ts));
+    return result(green__poll_until(h, fds, n, ts_to_ns(ts), probe_poll, &p));
 }
+
+/* What each of select's sets waits for, as the kernel's select counts
+ * readiness (POLLERR and POLLHUP aside, which poll adds anyway). */
+static const short select_events[3] = {
+    POLLIN | POLLRDNORM | POLLRDBAND,
+    POLLOUT | POLLWRNORM | POLLWRBAND,
+    POLLPRI,
+};
 
 struct selecting {
     int n;
@@ -130,59 +116,94 @@ static int probe_select(void *ctx)
     for (int i = 0; i < 3; i++)
         if (s->sets[i])
             *s->sets[i] = s->saved[i];
-    return real()->pselect(s->n, s->sets[0], s->sets[1], s->sets[2], &zero,
-                           s->mask);
+    int r = real()->pselect(s->n, s->sets[0], s->sets[1], s->sets[2], &zero,
+                            s->mask);
+    return r < 0 ? -errno : r;
 }
 
-static int select_green(struct green__hub *h, struct selecting *s,
-                        int64_t timeout)
+/* The descriptors of the sets as poll entries (want may be NULL: only
+ * count them). */
+static size_t select_wants(const struct selecting *s, struct pollfd *want)
 {
-    struct green__watch *w = calloc(s->n > 0 ? (size_t)s->n : 1, sizeof *w);
-    if (!w)
-        return (int)hook__fail(-ENOMEM);
-    size_t n = 0;
+    size_t k = 0;
     for (int fd = 0; fd < s->n; fd++) {
-        int ev = 0;
-        if (s->sets[0] && FD_ISSET(fd, &s->saved[0]))
-            ev |= GREEN_READ;
-        if (s->sets[1] && FD_ISSET(fd, &s->saved[1]))
-            ev |= GREEN_WRITE;
-        if (s->sets[2] && FD_ISSET(fd, &s->saved[2]))
-            ev |= GREEN_READ;
-        if (ev)
-            w[n++] = (struct green__watch){fd, ev};
+        short events = 0;
+        for (int i = 0; i < 3; i++)
+            if (s->sets[i] && FD_ISSET(fd, &s->saved[i]))
+                events |= select_events[i];
+        if (!events)
+            continue;
+        if (want)
+            want[k] = (struct pollfd){.fd = fd, .events = events};
+        k++;
     }
-    int r = wait_until_ready(h, w, n, timeout, probe_select, s);
-    free(w);
+    return k;
+}
+
+static int select_wait(struct green__hub *h, struct selecting *s,
+                       int64_t timeout)
+{
+    struct pollfd small[SMALL_SELECT];
+    for (int i = 0; i < 3; i++)
+        if (s->sets[i])
+            s->saved[i] = *s->sets[i];
+    size_t n = select_wants(s, NULL);
+    struct pollfd *want = n <= SMALL_SELECT ? small : calloc(n, sizeof *want);
+    if (!want)
+        return -ENOMEM;
+    select_wants(s, want);
+    int r = green__poll_until(h, want, n, timeout, probe_select, s);
+    if (want != small)
+        free(want);
     return r;
 }
 
-static int select_common(int n, fd_set *r, fd_set *w, fd_set *e,
-                         int64_t timeout, const sigset_t *mask)
+/* select's timeout as the kernel reads it (tv_usec may exceed a second):
+ * ns, -1 for none, -2 for one it refuses. */
+static int64_t tv_to_ns(const struct timeval *tv)
 {
-    struct selecting s = {.n = n, .sets = {r, w, e}, .mask = mask};
-    if (n < 0 || n > FD_SETSIZE)
-        return (int)hook__fail(-EINVAL);
-    for (int i = 0; i < 3; i++)
-        if (s.sets[i])
-            s.saved[i] = *s.sets[i];
-    return select_green(hook__parkable(), &s, timeout);
+    if (!tv)
+        return -1;
+    long long sec = tv->tv_sec + tv->tv_usec / 1000000;
+    long long nsec = (long long)(tv->tv_usec % 1000000) * 1000;
+    return sec < 0 || nsec < 0 ? -2 : hook__ns(sec, nsec);
 }
 
+/* Linux's select leaves the time not slept in *tv. */
+static void time_left(struct timeval *tv, int64_t deadline)
+{
+    int64_t left = deadline - now_ns();
+    if (left < 0)
+        left = 0;
+    tv->tv_sec = left / 1000000000;
+    tv->tv_usec = left % 1000000000 / 1000;
+}
+
+/* Sets larger than an fd_set take the real call: only the kernel knows
+ * how many of their bits it reads. */
 HOOK int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
-    if (!hook__parkable() || (tv && tv->tv_sec == 0 && tv->tv_usec == 0))
+    struct green__hub *h = hook__parkable();
+    int64_t timeout = tv_to_ns(tv);
+    if (!h || timeout == 0 || timeout == -2 || n < 0 || n > FD_SETSIZE)
         return real()->select(n, r, w, e, tv);
-    int64_t timeout = tv ? hook__ns(tv->tv_sec, tv->tv_usec * 1000LL) : -1;
-    return select_common(n, r, w, e, timeout, NULL);
+    struct selecting s = {.n = n, .sets = {r, w, e}};
+    int64_t now = now_ns();
+    int64_t deadline = timeout > INT64_MAX - now ? INT64_MAX : now + timeout;
+    int res = select_wait(h, &s, timeout);
+    if (tv && res != -ECANCELED)
+        time_left(tv, deadline);
+    return result(res);
 }
 
 HOOK int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
                  const struct timespec *ts, const sigset_t *mask)
 {
-    if (!hook__parkable() || (ts && ts->tv_sec == 0 && ts->tv_nsec == 0))
+    struct green__hub *h = hook__parkable();
+    if (!h || !waits(ts) || n < 0 || n > FD_SETSIZE)
         return real()->pselect(n, r, w, e, ts, mask);
-    return select_common(n, r, w, e, ts_to_ns(ts), mask);
+    struct selecting s = {.n = n, .sets = {r, w, e}, .mask = mask};
+    return result(select_wait(h, &s, ts_to_ns(ts)));
 }
 
 struct epolling {
@@ -195,13 +216,15 @@ struct epolling {
 static int probe_epoll(void *ctx)
 {
     struct epolling *p = ctx;
-    return real()->epoll_pwait(p->epfd, p->events, p->max, 0, p->mask);
+    int r = real()->epoll_pwait(p->epfd, p->events, p->max, 0, p->mask);
+    return r < 0 ? -errno : r;
 }
 
-static int epoll_green(struct green__hub *h, struct epolling *p, int timeout_ms)
+static int epoll_green(struct green__hub *h, struct epolling *p,
+                       int64_t timeout)
 {
-    struct green__watch w = {p->epfd, GREEN_READ};
-    return wait_until_ready(h, &w, 1, ms_to_ns(timeout_ms), probe_epoll, p);
+    struct pollfd want = {.fd = p->epfd, .events = POLLIN};
+    return result(green__poll_until(h, &want, 1, timeout, probe_epoll, p));
 }
 
 HOOK int epoll_wait(int epfd, struct epoll_event *events, int max,
@@ -211,7 +234,7 @@ HOOK int epoll_wait(int epfd, struct epoll_event *events, int max,
     if (!h || timeout_ms == 0)
         return real()->epoll_wait(epfd, events, max, timeout_ms);
     struct epolling p = {epfd, events, max, NULL};
-    return epoll_green(h, &p, timeout_ms);
+    return epoll_green(h, &p, ms_to_ns(timeout_ms));
 }
 
 HOOK int epoll_pwait(int epfd, struct epoll_event *events, int max,
@@ -221,5 +244,18 @@ HOOK int epoll_pwait(int epfd, struct epoll_event *events, int max,
     if (!h || timeout_ms == 0)
         return real()->epoll_pwait(epfd, events, max, timeout_ms, mask);
     struct epolling p = {epfd, events, max, mask};
-    return epoll_green(h, &p, timeout_ms);
+    return epoll_green(h, &p, ms_to_ns(timeout_ms));
+}
+
+/* glibc's epoll_pwait2 is reached through the system call: the table of
+ * real functions has no entry for it. */
+HOOK int epoll_pwait2(int epfd, struct epoll_event *events, int max,
+                      const struct timespec *ts, const sigset_t *mask)
+{
+    struct green__hub *h = hook__parkable();
+    if (!h || !waits(ts))
+        return (int)real()->syscall(SYS_epoll_pwait2, epfd, events, max, ts,
+                                    mask, _NSIG / 8);
+    struct epolling p = {epfd, events, max, mask};
+    return epoll_green(h, &p, ts_to_ns(ts));
 }

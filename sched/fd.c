@@ -106,41 +106,6 @@ void green__fd_forget(struct green__hub *h, int fd)
     e->generation = generation;
 }
 
-struct many_watcher {
-    ev_io io;
-    struct green *owner;
-};
-
-static void on_many_io(struct ev_loop *loop, ev_io *w, int revents)
-{
-    (void)loop;
-    (void)revents;
-    green__wake(((struct many_watcher *)w)->owner, 0);
-}
-
-int green__wait_many(struct green__hub *h, const struct green__watch *w,
-                     size_t n, int64_t timeout_ns)
-{
-    struct green *self = h->current;
-    struct ev_loop *loop = green__loop(h);
-    struct many_watcher *ws = n ? calloc(n, sizeof *ws) : NULL;
-    if (n && !ws)
-        return -ENOMEM;
-    h->stats.fd_waits++;
-    for (size_t i = 0; i < n; i++) {
-        ws[i].owner = self;
-        ev_io_init(&ws[i].io, on_many_io, w[i].fd,
-                   w[i].events & (EV_READ | EV_WRITE));
-        ev_io_start(loop, &ws[i].io);
-    }
-    green__arm_timeout(self, timeout_ns);
-    int r = green__park_interruptible(h, GREEN__EINTR_ALWAYS);
-    for (size_t i = 0; i < n; i++)
-        ev_io_stop(loop, &ws[i].io);
-    free(ws);
-    return r < 0 ? r : 0;
-}
-
 int green__fd_make_nonblocking(struct green__hub *h, int fd)
 {
     struct green__fd_entry *e = green__fd_entry(h, fd);
