@@ -24,6 +24,10 @@
  *     pthread_t (names, CPU clocks) and as an owner id;
  *   - list links pointing at themselves, so that glibc's bookkeeping after
  *     fork can unlink the calling thread's descriptor harmlessly;
+ *   - an empty list of held robust mutexes.  glibc keeps it right after the
+ *     tid (tid, an unused pid, then robust_prev and robust_head), which is
+ *     checked once on the OS thread's own descriptor, where both point at
+ *     robust_head while no robust mutex is held;
  *   - an rseq area saying "not registered", so sched_getcpu asks the
  *     kernel (the rseq registration belongs to the OS thread);
  *   - this library's own initial-exec variable green__hub;
@@ -84,6 +88,15 @@ static ptrdiff_t libc_block; /* the C library's TLS block, likewise */
 static size_t libc_block_size;
 static ptrdiff_t resp_slot; /* __resp, likewise */
 
+/* glibc's struct robust_list_head, in struct pthread after robust_prev. */
+struct robust_head {
+    void *list;
+    long futex_offset;
+    void *list_op_pending;
+};
+static size_t robust_prev; /* offset in struct pthread */
+static long robust_futex_offset;
+
 struct block_search {
     const char *inside; /* an address in the block sought */
     const char *start;
@@ -130,6 +143,19 @@ size_t green__tls_stack_room(void)
     return (sizeof(struct __res_state) + 63) / 64 * 64;
 }
 
+/* Find the robust mutex list after the tid, and check it is there. */
+static int find_robust_list(const char *tp, uint32_t tid_offset)
+{
+    size_t prev = tid_offset + 2 * sizeof(pid_t);
+    const struct robust_head *head = (const void *)(tp + prev + sizeof(void *));
+    void *const *prev_slot = (void *const *)(tp + prev);
+    if (head->list != head || *prev_slot != head)
+        return 0;
+    robust_prev = prev;
+    robust_futex_offset = head->futex_offset;
+    return 1;
+}
+
 const char *green__tls_enable(const struct green__tls_abi *a)
 {
     if (!a->allocate || !a->deallocate || !a->call_dtors || !a->pthread_size)
@@ -147,6 +173,8 @@ const char *green__tls_enable(const struct green__tls_abi *a)
     resp_slot = find_slot(tp, __res_state());
     if (!resp_slot)
         return "the C library's resolver state pointer was not found";
+    if (!find_robust_list(tp, a->tid_offset))
+        return "the thread descriptor's robust mutex list was not found";
     /* valgrind runs the program on a CPU of its own, without wrfsbase. */
     green__tp_wrfsbase =
         (getauxval(AT_HWCAP2) & HWCAP2_FSGSBASE) && !RUNNING_ON_VALGRIND;
@@ -166,6 +194,10 @@ static void init_descriptor(struct green__hub *h, char *tcb, void *res)
     memcpy(tcb + abi.tid_offset, native + abi.tid_offset, sizeof(pid_t));
     void **links = (void **)(tcb + abi.list_offset);
     links[0] = links[1] = links;
+    struct robust_head *robust = (void *)(tcb + robust_prev + sizeof(void *));
+    robust->list = robust;
+    robust->futex_offset = robust_futex_offset;
+    *(void **)(tcb + robust_prev) = robust;
     if (abi.rseq_offset)
         ((int32_t *)(tcb + abi.rseq_offset))[1] =
             RSEQ_CPU_ID_REGISTRATION_FAILED;
