@@ -7,14 +7,15 @@
  * happened since it began, so a thread yields after between one and two
  * times GREEN__FAIR_CALLS calls of its own in a row.
  *
- * Whether another thread could run is decided without the hub when
- * possible: one in the run queue is known.  Otherwise the others are
- * parked, and one of them may have its fd ready or its timer due without
- * the hub knowing, since it has not polled while this thread ran.  Then
- * the loop is polled from here, without waiting: its callbacks only move
- * threads to the run queue, never switch, and the hub itself runs the
- * loop only between switches, so the loop is never entered twice.  If
- * nobody became runnable, the caller goes on without any switch.
+ * Parked threads may have their fd ready or their timer due without the
+ * hub knowing: it polls only when the run queue empties or after a long
+ * run of direct switches, and threads that never park can keep the queue
+ * full between them (they yield to each other), starving the parked ones.
+ * So the loop is polled from here first, without waiting: its callbacks
+ * only move threads to the run queue, never switch, and the hub itself
+ * runs the loop only between switches, so the loop is never entered
+ * twice.  The caller then goes to the back of the queue, behind what the
+ * poll woke; if nobody is runnable it goes on without any switch.
  */
 #include "yield.h"
 
@@ -31,7 +32,7 @@ void green__yield_if_others(struct green__hub *h)
         s->switches = h->stats.switches;
         return;
     }
-    if (!h->runq_head && h->live > 1 && h->loop)
+    if (h->live > 1 && h->loop)
         ev_run(h->loop, EVRUN_NOWAIT);
     if (h->runq_head) {
         green__runq_push(h, h->current);

@@ -17,7 +17,7 @@
 /* 64 calls: each I/O call is a system call of up to a socket buffer
  * (tens of microseconds at most on loopback), so a thread holds the OS
  * thread for about a millisecond at most, while the check made every 64th
- * call (one epoll_wait that does not wait, when nobody is runnable)
+ * call (one epoll_wait that does not wait)
  * costs under 2% of the calls it follows.  0 turns the yield off, for
  * benchmarks that compare (bench/fair_streams.c). */
 #ifndef GREEN__FAIR_CALLS
@@ -40,12 +40,18 @@ void green__yield_if_others(struct green__hub *h);
 
 /* A hooked call of the current green thread returned without parking.
  * On the fast path, an increment and a comparison. */
+#if GREEN__FAIR_CALLS > 0
 static inline void green__call_done(struct green__hub *h)
 {
-    if (GREEN__FAIR_CALLS == 0 ||
-        __builtin_expect(++green__streak.calls < GREEN__FAIR_CALLS, 1))
+    if (__builtin_expect(++green__streak.calls < GREEN__FAIR_CALLS, 1))
         return;
     green__yield_if_others(h);
 }
+#else
+static inline void green__call_done(struct green__hub *h)
+{
+    (void)h;
+}
+#endif
 
 #endif
