@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 
 #include "internal.h"
@@ -74,6 +75,10 @@ int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
 {
     if (poolable && h->pool_count > 0) {
         *s = h->pool[--h->pool_count];
+        /* memcheck marked what lay below the last thread's stack pointer
+         * as unaddressable when it left; the next thread's first frame
+         * is written from another stack, before it runs. */
+        VALGRIND_MAKE_MEM_UNDEFINED(s->lo, (size_t)(s->hi - s->lo));
         return 0;
     }
     return map_stack(map_size_for(size), s);
