@@ -226,6 +226,7 @@ EOF
 }
 
 @test "pthread names and attributes: setname_np/getname_np and ERANGE, getattr_np stack, pthread_equal/self" {
+    skip_under_valgrind
     contract name <<'EOF'
 getname_np of main: pthread_contrac
 setname_np of main, 15 chars: 0

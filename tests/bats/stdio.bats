@@ -35,6 +35,7 @@ exit=0"
 }
 
 @test "fgets blocked on a pipe is reported by the monitor, and so is its end" {
+    skip_under_valgrind
     local err held gone
 
     run_to stdio native "$GREENRUN" --monitor 100 --stats -- \
