@@ -155,6 +155,10 @@ sanitize: deps
 valgrind: deps all
 	GREEN_TEST_VALGRIND=1 valgrind -q --error-exitcode=9 \
 	    --trace-children=yes $(B)/unit-tests
+	GREENRUN_BUILD=$(CURDIR)/$(B) GREENRUN_VALGRIND=1 bats \
+	    $(patsubst %,tests/bats/%.bats,echo sleepers faults http \
+	    equivalence pthread c11 cxx processes signals stdio stats monitor \
+	    file_pool dns)
 
 # The peers and tools of the comparison; each is skipped when missing.
 BENCH_PACKAGES = wrk gnuplot-nox python3-gevent golang-go
