@@ -147,10 +147,11 @@ test-unit: all
 test-bats: all
 	bats tests/bats
 
-# ASan+UBSan build and test run, in build/asan.
+# ASan+UBSan build and test run, in build/asan.  That build always shares
+# TLS between green threads (shim/tls.c), so the integration tests run once.
 sanitize: deps
 	$(MAKE) B=build/asan SAN_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" all
-	scripts/run-tests build/asan
+	GREENRUN_TEST_TLS_MODES=shared scripts/run-tests build/asan
 
 valgrind: deps all
 	GREEN_TEST_VALGRIND=1 valgrind -q --error-exitcode=9 \
