@@ -48,8 +48,10 @@ __attribute__((constructor)) static void greenrun_init(void)
     if (prctl(PR_GET_NAME, name) == 0)
         green_set_name(h->main_thread, name);
     h->stats.spawned = h->stats.peak_live = 1;
-    if (green__config.stats)
+    if (green__config.stats) {
         atexit(green__stats_report_once);
+        green__stats_watch_signals();
+    }
     if (green__config.monitor_ms)
         green__monitor_start(h);
 }

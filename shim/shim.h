@@ -48,5 +48,8 @@ void green__shim_fork_child(struct green__hub *h);
 /* Print the GREENRUN_STATS report if asked for and not yet printed: at
  * exit (atexit), or at _exit (hooks/process.c). */
 void green__stats_report_once(void);
+/* Print that report before SIGHUP, SIGINT, SIGTERM or SIGPIPE ends the
+ * program by its default action. */
+void green__stats_watch_signals(void);
 
 #endif

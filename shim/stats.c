@@ -98,14 +98,9 @@ void green__stats_report_once(void)
     emit(l.text);
 }
 
-/*
- * Leave the last words with hooks/signal.c.  This runs after init.c's
- * constructor has read the settings and made the hub: the constructors of
- * one library run in link order, and the Makefile links shim/init.c before
- * shim/stats.c (a test kills a program with --stats and would find no
- * report otherwise).
- */
-__attribute__((constructor)) static void stats_watch_signals(void)
+/* Leave the last words with hooks/signal.c; called by the constructor
+ * (init.c) once the settings are read and the hub is made. */
+void green__stats_watch_signals(void)
 {
     static const int fatal[] = {SIGHUP, SIGINT, SIGTERM, SIGPIPE};
     if (!green__config.stats || !green__hub)
