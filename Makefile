@@ -47,7 +47,7 @@ FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%) \
 CXX     ?= g++
 
 DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd \
-               ruby ruby-webrick
+               ruby ruby-webrick liburing-dev
 
 .PHONY: all deps test test-unit test-bats bench bench-deps bench-plot \
         sanitize valgrind demo install clean lint
@@ -65,7 +65,15 @@ $(B)/%.o: %.c
 
 $(B)/preload/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ihooks -Ishim -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(TRACE_FLAGS) -Ihooks -Ishim -c $< -o $@
+
+# The syscall trap (hooks/trap.c) must know when greenrun's own frames are
+# running: every function of hooks/ reports its entry and exit, except the
+# core's inline helpers and the trap's own.  (GCC matches a function by the
+# file of its first declaration, so hooks declared by libc's headers are
+# reported.)
+$(B)/preload/hooks/%.o: TRACE_FLAGS = -finstrument-functions \
+    -finstrument-functions-exclude-file-list=sched/,shim/,hooks/trap
 
 $(B)/sched/switch.o: $(SWITCH)
 	@mkdir -p $(dir $@)
@@ -105,12 +113,17 @@ $(B)/bench/thread_costs: LDLIBS += -Wl,--no-as-needed -lstdc++ -Wl,--as-needed
 # Fixtures are ordinary pthread programs: they never see green.h.
 $(B)/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(FIXTURE_FLAGS) -o $@ $< -lpthread -ldl
+	$(CC) $(ALL_CFLAGS) $(FIXTURE_FLAGS) -o $@ $< -lpthread -ldl \
+	    $(FIXTURE_LIBS)
 
 # Libraries the fixtures load with dlopen.
 $(B)/fixtures/%.so: tests/fixtures/modules/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -shared -o $@ $<
+
+# liburing enters the kernel with its own system call (Debian's
+# liburing-dev).
+$(B)/fixtures/uring_read: FIXTURE_LIBS = -luring
 
 # Canaries in every function: a thread that runs with another's %fs:0x28
 # aborts.

@@ -9,6 +9,9 @@
  *              nanoseconds per pair
  *   parked N   N threads at once, each blocked in pthread_cond_wait:
  *              KiB per thread of resident memory plus page tables
+ *   syscall N  getppid N times while another thread is alive: a system
+ *              call no hook sees, in nanoseconds (what the syscall trap
+ *              costs where it applies)
  *
  * Linked with libstdc++ (never called) so that its TLS counts, as in a
  * C++ program.  Prints one number.
@@ -132,11 +135,36 @@ static double bench_parked(long n)
     return (double)(after - before) / n;
 }
 
+static void *wait_for_release(void *arg)
+{
+    pthread_mutex_lock(&lock);
+    while (!released)
+        pthread_cond_wait(&go, &lock);
+    pthread_mutex_unlock(&lock);
+    return arg;
+}
+
+static double bench_syscall(long n)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, wait_for_release, NULL);
+    double t0 = now_ns();
+    for (long i = 0; i < n; i++)
+        getppid();
+    double per_call = (now_ns() - t0) / n;
+    pthread_mutex_lock(&lock);
+    released = 1;
+    pthread_cond_broadcast(&go);
+    pthread_mutex_unlock(&lock);
+    pthread_join(t, NULL);
+    return per_call;
+}
+
 int main(int argc, char **argv)
 {
     long n = argc > 2 ? atol(argv[2]) : 0;
     if (argc != 3 || n < 1) {
-        fprintf(stderr, "usage: thread_costs switch|spawn|parked N\n");
+        fprintf(stderr, "usage: thread_costs switch|spawn|parked|syscall N\n");
         return 2;
     }
     double v;
@@ -146,6 +174,8 @@ int main(int argc, char **argv)
         v = bench_spawn(n);
     else if (!strcmp(argv[1], "parked"))
         v = bench_parked(n);
+    else if (!strcmp(argv[1], "syscall"))
+        v = bench_syscall(n);
     else
         return 2;
     printf("%.2f\n", v);

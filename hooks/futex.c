@@ -6,13 +6,15 @@
  * the kernel would stop every green thread, including the one that would
  * wake it, so waits and wakes of green threads go through the hub's
  * address queues; wakes also reach the kernel, for any native waiter.
- * Every other system call passes straight through.
+ * The system calls that can block (read, poll, nanosleep...) go through
+ * their hooks (trap.c); every other one passes straight through.
  */
 #include <linux/futex.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
 
 #include "hook.h"
+#include "trap.h"
 
 static long futex_green(struct green__hub *h, unsigned *addr, int op,
                         unsigned val, const struct timespec *ts)
@@ -40,6 +42,10 @@ HOOK long syscall(long number, ...)
     va_end(ap);
     struct green *self = green__current();
     int cmd = (int)a[1] & FUTEX_CMD_MASK;
+    long r;
+    if (self && number != SYS_futex &&
+        hook__green_syscall(self->hub, number, a, &r))
+        return r < 0 ? hook__fail((int)r) : r;
     if (number != SYS_futex || !self)
         return real()->syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
     if (cmd == FUTEX_WAIT || cmd == FUTEX_WAIT_BITSET)

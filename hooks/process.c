@@ -21,6 +21,7 @@
 
 #include "hook.h"
 #include "tls.h"
+#include "trap.h"
 
 extern char **environ;
 
@@ -41,6 +42,7 @@ HOOK pid_t fork(void)
     pid_t pid = real()->fork();
     green__tls_after_fork(h, tp, pid == 0);
     if (pid == 0) {
+        hook__trap_fork_child(h);
         green__fork_child(green__hub);
         green__shim_fork_child(green__hub);
     }

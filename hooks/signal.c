@@ -25,6 +25,7 @@
 
 #include "hook.h"
 #include "last_words.h"
+#include "trap.h"
 
 static struct sigaction user_actions[NSIG];
 static volatile sig_atomic_t wrapped[NSIG];
@@ -43,7 +44,7 @@ static void say_then_default(int sig)
     struct sigaction dfl = {.sa_handler = SIG_DFL};
     int saved_errno = errno;
     last_words[sig]();
-    real()->sigaction(sig, &dfl, NULL);
+    hook__install_action(sig, &dfl, NULL);
     raise(sig);
     errno = saved_errno;
 }
@@ -58,7 +59,7 @@ static int wrap_default(int sig)
     struct sigaction mine = user_actions[sig];
     mine.sa_flags |= SA_SIGINFO;
     mine.sa_sigaction = wrapper;
-    return real()->sigaction(sig, &mine, NULL);
+    return hook__install_action(sig, &mine, NULL);
 }
 
 static void wrapper(int sig, siginfo_t *info, void *ctx)
@@ -116,6 +117,8 @@ HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     if (sig <= 0 || sig >= NSIG)
         return real()->sigaction(sig, act, old);
+    if (sig == SIGSYS && hook__trap_owns_sigsys())
+        return hook__trap_sigaction(act, old);
     struct sigaction previous = user_actions[sig], mine;
     int was_wrapped = wrapped[sig], was_inherited = inherited[sig];
     int wrap = act && wraps(sig, act);
@@ -125,7 +128,7 @@ HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
         mine.sa_sigaction = wrapper;
         user_actions[sig] = *act; /* before the wrapper can run */
     }
-    int r = real()->sigaction(sig, wrap ? &mine : act, old);
+    int r = hook__install_action(sig, wrap ? &mine : act, old);
     if (r < 0) {
         user_actions[sig] = previous;
         return r;

@@ -98,8 +98,15 @@ void green__start(void)
     errno = self->saved_errno;
     green__tls_fresh(self);
     green__reap(h);
-    green__exit(h, self->fn(self->arg));
+    if (green__program_hook)
+        green__program_hook(self, 1);
+    void *result = self->fn(self->arg);
+    if (green__program_hook)
+        green__program_hook(self, 0);
+    green__exit(h, result);
 }
+
+void (*green__program_hook)(struct green *g, int entering);
 
 void (*green__thread_exit_hook)(struct green *g);
 

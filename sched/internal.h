@@ -104,6 +104,7 @@ struct green {
     void *tls; /* its thread pointer: own block (tls.c) or the OS thread's */
     unsigned char tls_private; /* tls is its own */
     unsigned char tls_reused;  /* ... taken from the pool (tls.c) */
+    unsigned trap_depth; /* greenrun frames it is in (hooks/trap.c) */
     char name[16];
 };
 
@@ -199,6 +200,8 @@ struct green__hub {
     unsigned tls_pool_count;
     void *tls_pool; /* ended threads' blocks, linked through their first word */
     struct libc_state *libc_stash; /* C library blocks of freed ones */
+    volatile char trap_selector; /* Syscall User Dispatch (hooks/trap.c) */
+    unsigned char trap_on;       /* ... is enabled on this OS thread */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library
@@ -310,6 +313,10 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
 int green__spawn(struct green__hub *h, struct green **out, void *(*fn)(void *),
                  void *arg, const green_attr_t *attr);
 void green__exit(struct green__hub *h, void *result) __attribute__((noreturn));
+/* Called on a new thread's own stack just before its function runs
+ * (entering 1) and just after it returns (0): the preload library's
+ * syscall trap tells program code from greenrun's by it.  NULL: none. */
+extern void (*green__program_hook)(struct green *g, int entering);
 /* Called on an ending thread's own stack before it is marked done (the
  * preload library runs pthread_key destructors there).  NULL: none. */
 extern void (*green__thread_exit_hook)(struct green *g);

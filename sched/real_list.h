@@ -146,6 +146,8 @@ X_HOOK(int, sigtimedwait, (const sigset_t *set, siginfo_t *info,
                            const struct timespec *timeout))
 X_HOOK(int, pause, (void))
 X_HOOK(int, sigsuspend, (const sigset_t *mask))
+X_HOOK(int, pthread_sigmask, (int how, const sigset_t *set, sigset_t *old))
+X_HOOK(int, sigprocmask, (int how, const sigset_t *set, sigset_t *old))
 
 /* Threads (hooks/thread.c, hooks/thread_info.c, hooks/cancel.c). */
 X_HOOK(int, pthread_create, (pthread_t *t, const pthread_attr_t *attr,

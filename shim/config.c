@@ -109,6 +109,16 @@ static void load_file_pool(void)
     green__config.file_pool = v[0] == '1';
 }
 
+static void load_syscall_trap(void)
+{
+    const char *v = setting("GREENRUN_SYSCALL_TRAP");
+    if (!v)
+        return;
+    if (strcmp(v, "0") && strcmp(v, "1"))
+        reject("GREENRUN_SYSCALL_TRAP", v, "0 or 1");
+    green__config.no_syscall_trap = v[0] == '0';
+}
+
 static void load_tls(void)
 {
     const char *v = setting("GREENRUN_TLS");
@@ -155,5 +165,6 @@ void green__config_load(void)
     load_debug();
     load_file_pool();
     load_tls();
+    load_syscall_trap();
     load_stats();
 }

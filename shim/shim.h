@@ -29,6 +29,7 @@ struct green__config {
     int file_pool; /* GREENRUN_FILE_POOL: regular-file calls on the pool */
     int tls_shared; /* GREENRUN_TLS=shared: green threads share the OS
                        thread's TLS */
+    int no_syscall_trap; /* GREENRUN_SYSCALL_TRAP=0 */
 };
 extern struct green__config green__config;
 
@@ -38,6 +39,9 @@ void green__config_load(void);
 /* Give hub h's new threads private TLS unless GREENRUN_TLS=shared or this
  * process cannot have it (said once under GREENRUN_DEBUG). */
 void green__shim_tls_setup(struct green__hub *h);
+/* Park green threads in blocking system calls made below the hooks too,
+ * unless GREENRUN_SYSCALL_TRAP=0 or it cannot be (said under --debug). */
+void green__shim_trap_setup(struct green__hub *h);
 
 /* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
 void green__monitor_start(struct green__hub *h);

@@ -14,6 +14,7 @@
 #include "internal.h"
 #include "shim.h"
 #include "tls.h"
+#include "trap.h"
 
 static void *private_symbol(void *handle, const char *name)
 {
@@ -49,11 +50,14 @@ static void find_abi(struct green__tls_abi *abi)
 
 #define SHARED "shared by the green threads of an OS thread"
 
-static void debug_mode(const char *mode, const char *why)
+static void debug_line(const char *feature, const char *mode,
+                       const char *why)
 {
     if (!green__config.debug)
         return;
-    green__say("greenrun: thread-local storage: ");
+    green__say("greenrun: ");
+    green__say(feature);
+    green__say(": ");
     green__say(mode);
     if (why) {
         green__say(" (");
@@ -61,6 +65,23 @@ static void debug_mode(const char *mode, const char *why)
         green__say(")");
     }
     green__say("\n");
+}
+
+static void debug_mode(const char *mode, const char *why)
+{
+    debug_line("thread-local storage", mode, why);
+}
+
+void green__shim_trap_setup(struct green__hub *h)
+{
+    const char *why = "GREENRUN_SYSCALL_TRAP=0";
+    if (green__config.no_syscall_trap ||
+        (why = hook__trap_enable(h)) != NULL) {
+        debug_line("system calls below the hooks", "not trapped", why);
+        return;
+    }
+    debug_line("system calls below the hooks",
+               "trapped (Syscall User Dispatch)", NULL);
 }
 
 void green__shim_tls_setup(struct green__hub *h)

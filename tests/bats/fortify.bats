@@ -50,7 +50,11 @@ teardown() {
     [ "$status" -eq 0 ]
     diff <(echo "$native") <(echo "$output")
     [ "$(grep -c 'ticked meanwhile: yes' <<<"$output")" -eq 5 ]
-    grep -q ' 2 calls offloaded to the pool' "$stats"
+    # The two preads, and with the syscall trap any file I/O stdio does
+    # inside libc.
+    offloaded=$(sed -n 's/.* \([0-9]*\) calls offloaded to the pool.*/\1/p' \
+        "$stats")
+    [ "${offloaded:-0}" -ge 2 ]
 }
 
 @test "a fortified read longer than its buffer aborts as natively" {

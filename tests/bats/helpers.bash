@@ -359,3 +359,23 @@ assert_equal() {
 pattern() {
     yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c "$1"
 }
+
+# greenrun_features: what --debug says this build and machine run with.
+greenrun_features() {
+    env GREENRUN_TLS=private GREENRUN_DEBUG=1 timeout -s KILL 10 \
+        "$GREENRUN" true 2>&1
+}
+
+# require_private_tls: skip unless green threads get TLS of their own here
+# (the sanitizer build shares it).
+require_private_tls() {
+    [[ "$(greenrun_features)" == *"thread-local storage: private"* ]] ||
+        skip "private TLS is not available in this build"
+}
+
+# require_syscall_trap: skip unless blocking calls below the hooks are
+# trapped here (Syscall User Dispatch, private TLS).
+require_syscall_trap() {
+    [[ "$(greenrun_features)" == *"below the hooks: trapped"* ]] ||
+        skip "the syscall trap is not available in this build or kernel"
+}

@@ -17,6 +17,7 @@ RUBY_FIXTURES=$BATS_TEST_DIRNAME/../fixtures/ruby
 setup() {
     greenrun_setup
     [ -x "$RUBY" ] || skip "$RUBY is not installed (Debian ruby)"
+    require_private_tls
 }
 
 teardown() {

@@ -1,10 +1,12 @@
 #!/usr/bin/env bats
 # Feature: stdio on pipes.  glibc's fgets()/fread() read through glibc's
-# own internal read(), past every hook, so a green thread blocked in fgets()
-# on a pipe holds the one OS thread (documented: stdio on pipes and sockets
-# is not green).  It still reads the right data, and the monitor makes the
-# hold visible: "green thread 1 has held the OS thread ..." while the other
-# thread is starved, then "let the OS thread go".
+# own internal read(), past every hook.  With the syscall trap (the
+# default) that read parks the green thread like any other, so the monitor
+# has nothing to report; without it (GREENRUN_SYSCALL_TRAP=0) a green
+# thread blocked in fgets() on a pipe holds the one OS thread, still reads
+# the right data, and the monitor makes the hold visible: "green thread 1
+# has held the OS thread ..." while the other thread is starved, then "let
+# the OS thread go".
 
 load helpers
 
@@ -34,12 +36,27 @@ exit=0"
         "stderr under greenrun"
 }
 
-@test "fgets blocked on a pipe is reported by the monitor, and so is its end" {
+@test "with the syscall trap, fgets blocked on a pipe parks: the monitor has nothing to report" {
+    skip_under_valgrind
+    require_syscall_trap
+    local err=$BATS_TEST_TMPDIR/stdio.err
+
+    GREENRUN_TLS=private run_to stdio native "$GREENRUN" --monitor 100 \
+        --stats -- "$FIXTURES/stdio_pipe" 400
+    assert_equal "$(transcript stdio)" "$EXPECTED" "output under greenrun"
+    if grep 'has held the OS thread' "$err"; then
+        echo "the monitor reported a hold: fgets did not park"
+        return 1
+    fi
+    grep -Eq '^greenrun: stats: pid [0-9]+: 2 green threads .*, 0 monitor events($|,)' "$err"
+}
+
+@test "without the syscall trap, fgets blocked on a pipe is reported by the monitor, and so is its end" {
     skip_under_valgrind
     local err held gone
 
-    run_to stdio native "$GREENRUN" --monitor 100 --stats -- \
-        "$FIXTURES/stdio_pipe" 400
+    GREENRUN_SYSCALL_TRAP=0 run_to stdio native "$GREENRUN" --monitor 100 \
+        --stats -- "$FIXTURES/stdio_pipe" 400
     err=$BATS_TEST_TMPDIR/stdio.err
     echo "--- stderr:"
     cat "$err"

@@ -1,0 +1,34 @@
+/*
+ * sigmask.c - pthread_sigmask and sigprocmask.
+ *
+ * While the syscall trap (trap.c) is on, SIGSYS must never be blocked: the
+ * kernel kills a process whose dispatch signal arrives blocked.  A program
+ * that blocks every signal (sigfillset, a common idiom before starting a
+ * thread) gets them all but SIGSYS, as glibc already keeps its own
+ * internal signals out of such masks.
+ */
+#include <signal.h>
+
+#include "hook.h"
+#include "trap.h"
+
+static const sigset_t *allowed(int how, const sigset_t *set, sigset_t *copy)
+{
+    if (!set || how == SIG_UNBLOCK || !sigismember(set, SIGSYS))
+        return set;
+    *copy = *set;
+    hook__trap_allow_sigsys(copy);
+    return copy;
+}
+
+HOOK int pthread_sigmask(int how, const sigset_t *set, sigset_t *old)
+{
+    sigset_t copy;
+    return real()->pthread_sigmask(how, allowed(how, set, &copy), old);
+}
+
+HOOK int sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+    sigset_t copy;
+    return real()->sigprocmask(how, allowed(how, set, &copy), old);
+}

@@ -1,0 +1,54 @@
+/*
+ * trap.h - the syscall-level layer (trap.c) and what it needs of the
+ * architecture (trap_x86_64.c).
+ */
+#ifndef GREEN_TRAP_H
+#define GREEN_TRAP_H
+
+#include <signal.h>
+
+struct green__hub;
+
+/* Turn the layer on for hub h's OS thread.  0, or a phrase saying why it
+ * cannot be (for --debug). */
+const char *hook__trap_enable(struct green__hub *h);
+/* In a forked child: dispatch is not inherited; turn it on again. */
+void hook__trap_fork_child(struct green__hub *h);
+
+/* sigaction for the hooks: install act (greenrun's wrapper or the
+ * program's own action) so that a handler never blocks SIGSYS and returns
+ * through a restorer the trap lets through. */
+int hook__install_action(int sig, const struct sigaction *act,
+                         struct sigaction *old);
+/* While the layer is on it owns SIGSYS: the program's action for it is
+ * kept here and run for SIGSYS the layer did not cause. */
+int hook__trap_owns_sigsys(void);
+int hook__trap_sigaction(const struct sigaction *act, struct sigaction *old);
+/* A system call that can block, made by a green thread of hub h through
+ * its hook (which parks the thread as needed): 1 and *result, the value
+ * or -errno; 0 if nr is not one of them.  For syscall() and the trap. */
+int hook__green_syscall(struct green__hub *h, long nr, const long args[6],
+                        long *result);
+/* Remove SIGSYS from a mask a program asks to block while the layer is
+ * on: a trapped call with SIGSYS blocked would kill the process. */
+void hook__trap_allow_sigsys(sigset_t *set);
+
+/* ---- Per architecture (trap_x86_64.c) ---------------------------------- */
+
+/* The arguments of the trapped call in a signal context. */
+void hook__trap_args(const void *ctx, long args[6]);
+/* Make the trapped call return r. */
+void hook__trap_set_result(void *ctx, long r);
+/* Make the trapped call run again, from where it was, on return. */
+void hook__trap_rewind(void *ctx);
+/* The first word of the signal mask the handler's return restores. */
+unsigned long *hook__trap_saved_mask(void *ctx);
+/* A system call from greenrun's own text, which dispatch lets through:
+ * the result, or -errno. */
+long hook__raw_syscall6(long number, const long args[6]);
+/* rt_sigaction with greenrun's own restorer (in its text, so that the
+ * return from a handler is let through).  0 or -errno. */
+long hook__raw_sigaction(int sig, const struct sigaction *act,
+                         struct sigaction *old);
+
+#endif
