@@ -42,6 +42,7 @@ __attribute__((constructor)) static void greenrun_init(void)
         return;
     }
     main_hub = h;
+    green__debug_setup(h);
     green__shim_tls_setup(h);
     green__shim_trap_setup(h);
     /* The main thread's name is the process name; threads inherit it. */

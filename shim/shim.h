@@ -43,6 +43,11 @@ void green__shim_tls_setup(struct green__hub *h);
  * unless GREENRUN_SYSCALL_TRAP=0 or it cannot be (said under --debug). */
 void green__shim_trap_setup(struct green__hub *h);
 
+/* Say under GREENRUN_DEBUG how greenrun runs; arm the dumps of every green
+ * thread of hub h (on SIGRTMAX-2, on SIGQUIT, at exit under
+ * GREENRUN_DEBUG): debug.c. */
+void green__debug_setup(struct green__hub *h);
+
 /* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
 void green__monitor_start(struct green__hub *h);
 
