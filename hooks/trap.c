@@ -53,6 +53,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
 #include "hook.h"
 #include "trap.h"
@@ -505,6 +506,8 @@ const char *hook__trap_enable(struct green__hub *h)
     if (!h->private_tls)
         return "green threads share TLS (stdio locks could not tell them "
                "apart)";
+    if (RUNNING_ON_VALGRIND)
+        return "valgrind does not emulate Syscall User Dispatch";
     if (!dl_iterate_phdr(find_text, (void *)(uintptr_t)hook__trap_enable))
         return "greenrun's own text was not found";
     act.sa_sigaction = on_sigsys;
