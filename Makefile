@@ -47,10 +47,10 @@ FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%) \
 CXX     ?= g++
 
 DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd \
-               ruby ruby-webrick liburing-dev
+               ruby ruby-webrick liburing-dev gdb man-db
 
 .PHONY: all deps test test-unit test-bats bench bench-deps bench-plot \
-        sanitize valgrind demo install clean lint
+        sanitize valgrind demo install deb clean lint
 
 all: $(B)/libgreen.a $(B)/libgreen.so $(B)/libgreenrun.so $(B)/unit-tests $(BENCH_BINS) \
      $(FIXTURE_BINS) $(B)/greenrun.pc
@@ -204,7 +204,45 @@ install: all
 	install -m 644 $(B)/libgreen.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 755 $(B)/libgreen.so $(DESTDIR)$(PREFIX)/lib/libgreen.so.0
 	ln -sf libgreen.so.0 $(DESTDIR)$(PREFIX)/lib/libgreen.so
-	install -m 644 $(B)/greenrun.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/
+	# Made for this PREFIX: $(B)/greenrun.pc has the one of the build.
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    scripts/greenrun.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/greenrun.pc
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/man/man3 $(DESTDIR)$(PREFIX)/share/greenrun \
+	    $(DESTDIR)$(PREFIX)/share/gdb/auto-load$(PREFIX)/lib/greenrun
+	install -m 644 docs/greenrun.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 docs/green.3 $(DESTDIR)$(PREFIX)/share/man/man3/
+	install -m 644 scripts/greenrun-gdb.py $(DESTDIR)$(PREFIX)/share/greenrun/
+	# gdb loads it by itself for programs with the library, where its
+	# auto-load directory and safe path cover PREFIX (PREFIX=/usr).
+	install -m 644 scripts/greenrun-gdb.py \
+	    $(DESTDIR)$(PREFIX)/share/gdb/auto-load$(PREFIX)/lib/greenrun/libgreenrun.so-gdb.py
+
+# A Debian package of what make install puts under /usr, built with dpkg-deb
+# alone: no debian/ directory, nothing more to install.  The library stays
+# unstripped, for the gdb extension.
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null || echo amd64)
+DEB      = $(B)/greenrun_$(VERSION)_$(DEB_ARCH).deb
+DEB_ROOT = $(B)/deb
+
+deb: all
+	rm -rf $(DEB_ROOT) $(DEB)
+	$(MAKE) --no-print-directory install PREFIX=/usr \
+	    DESTDIR=$(abspath $(DEB_ROOT))
+	gzip -9n $(DEB_ROOT)/usr/share/man/man1/greenrun.1 \
+	    $(DEB_ROOT)/usr/share/man/man3/green.3
+	install -d $(DEB_ROOT)/DEBIAN
+	printf '%s\n' 'Package: greenrun' 'Version: $(VERSION)' \
+	    'Architecture: $(DEB_ARCH)' 'Section: devel' 'Priority: optional' \
+	    'Maintainer: greenrun developers <greenrun@localhost>' \
+	    'Depends: libc6 (>= 2.34), libev4, bash' 'Suggests: gdb, binutils' \
+	    "Installed-Size: $$(du -sk --exclude=DEBIAN $(DEB_ROOT) | cut -f1)" \
+	    'Description: run blocking threaded programs on green threads' \
+	    ' greenrun runs an unmodified, dynamically linked program with every' \
+	    ' thread turned into a green thread on one libev loop, by preloading' \
+	    ' libgreenrun.so.  Also the explicit API, libgreen and green.h.' \
+	    > $(DEB_ROOT)/DEBIAN/control
+	dpkg-deb --root-owner-group --build $(DEB_ROOT) $(DEB)
 
 clean:
 	rm -rf build
