@@ -339,15 +339,6 @@ void green__specific_free(struct green *g);
 
 /* The entry for fd, created on demand; NULL on allocation failure. */
 struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd);
-/* One descriptor of a multi-fd wait (poll, select). */
-struct green__watch {
-    int fd;
-    int events; /* GREEN_READ | GREEN_WRITE */
-};
-/* Park until any of the fds is ready or the timeout passes.  0 (something
- * may be ready: ask the kernel), -ETIMEDOUT or -ENOMEM. */
-int green__wait_many(struct green__hub *h, const struct green__watch *w,
-                     size_t n, int64_t timeout_ns);
 /* Wait for events on fd.  Ready events, -ETIMEDOUT, -EBADF or -ENOMEM. */
 int green__wait_fd(struct green__hub *h, int fd, int events,
                    int64_t timeout_ns);

@@ -8,6 +8,7 @@
  * and resolves the whole table with dlsym in shim/real.c.
  */
 #include <fcntl.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
 #include "real.h"
@@ -22,6 +23,7 @@ struct green__real_fns green__real = {
     .close = close,
     .fcntl = fcntl,
     .poll = poll,
+    .epoll_pwait = epoll_pwait, /* sched/events.c */
     .getsockopt = getsockopt,
     .nanosleep = nanosleep,
     /* The offload pool's workers (offload.c). */
