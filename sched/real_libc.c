@@ -23,7 +23,10 @@ struct green__real_fns green__real = {
     .close = close,
     .fcntl = fcntl,
     .poll = poll,
-    .epoll_pwait = epoll_pwait, /* sched/events.c */
+    /* sched/events.c; the table keeps the events as void * so that
+     * real.h need not include <sys/epoll.h>. */
+    .epoll_pwait =
+        (int (*)(int, void *, int, int, const sigset_t *))epoll_pwait,
     .getsockopt = getsockopt,
     .nanosleep = nanosleep,
     /* The offload pool's workers (offload.c). */
