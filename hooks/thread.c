@@ -10,7 +10,26 @@
 #include <stdlib.h>
 
 #include "hook.h"
+#include "preempt.h"
 
+/* What the handle of a released thread stands for: a thread that ended
+ * and was joined, or ended detached.  These are never queued, numbered or
+ * released; every hook that takes a pthread_t sees an ended thread (state
+ * GREEN__DONE), and the join and detach hooks answer for them as glibc
+ * does for a thread whose descriptor is still in its stack cache. */
+static struct green ended_joined, ended_detached;
+
+static struct green *ended(struct green *g, struct green__hub *h, int detached)
+{
+    g->magic = GREEN__MAGIC;
+    g->hub = h;
+    g->state = GREEN__DONE;
+    g->detached = (unsigned char)detached;
+    return g;
+}
+
+/* A released thread's handle is looked up before anything is read through
+ * it: its memory may be unmapped, or be another thread's stack. */
 struct green *hook__green_of(pthread_t t)
 {
     struct green__hub *h = green__hub;
@@ -19,6 +38,12 @@ struct green *hook__green_of(pthread_t t)
         return NULL;
     if (h->main_thread && t == (pthread_t)h->native_tp)
         return h->main_thread;
+    switch (green__handle_ended(h, g)) {
+    case GREEN__ENDED_JOINED:
+        return ended(&ended_joined, h, 0);
+    case GREEN__ENDED_DETACHED:
+        return ended(&ended_detached, h, 1);
+    }
     return g->magic == GREEN__MAGIC ? g : NULL;
 }
 
@@ -53,8 +78,10 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
     read_attr(attr, &ga);
     ga.name = green_name(self); /* as a new OS thread inherits it */
     int r = -green__spawn(self->hub, &g, fn, arg, &ga);
-    if (r == 0)
+    if (r == 0) {
         *t = (pthread_t)g;
+        hook__preempt_arm(self->hub);
+    }
     return r;
 }
 
@@ -63,6 +90,8 @@ HOOK int pthread_join(pthread_t t, void **result)
     struct green *g = hook__green_of(t);
     if (!g)
         return real()->pthread_join(t, result);
+    if (g == &ended_joined)
+        return ESRCH; /* glibc: the descriptor is marked joined */
     if (!green__current())
         return EINVAL; /* a native thread cannot wait for a green one */
     int r = green_join(g, result);
@@ -74,6 +103,8 @@ HOOK int pthread_join(pthread_t t, void **result)
 HOOK int pthread_detach(pthread_t t)
 {
     struct green *g = hook__green_of(t);
+    if (g == &ended_joined)
+        return ESRCH;
     return g ? green_detach(g) : real()->pthread_detach(t);
 }
 
@@ -117,6 +148,10 @@ static int join_until(struct green *g, void **result, clockid_t clock,
     struct timespec now;
     if (!green__current())
         return EINVAL;
+    /* glibc's tryjoin tests "still running" first, and a joined
+     * descriptor counts as running: EBUSY; the timed joins say ESRCH. */
+    if (g == &ended_joined)
+        return deadline ? ESRCH : EBUSY;
     if (!deadline)
         return g->state == GREEN__DONE ? green_join(g, result) : EBUSY;
     if (green__check_deadline(clock, deadline) < 0)

@@ -81,6 +81,7 @@ int green__spawn(struct green__hub *h, struct green **out, void *(*fn)(void *),
     if (r < 0)
         return r;
     green__all_add(h, *out);
+    green__handle_reuse(h, *out); /* a stale handle now names this one */
     (*out)->id = h->next_id++;
     h->live++;
     h->stats.spawned++;
@@ -126,6 +127,12 @@ void green__exit(struct green__hub *h, void *result)
         green__wake(self->joiner, 0);
     if (h->live == 0 && h->all_done)
         green__wake(h->all_done, 0);
+    /* The last thread ended and nobody waits for that (green_main and
+     * main's pthread_exit do): only a forked child whose forking thread
+     * was not main gets here.  POSIX: the process exits as if by exit(0),
+     * atexit handlers included, as glibc does from the last thread. */
+    if (h->live == 0 && !h->all_done)
+        exit(0);
     if (self->detached)
         h->dead = self;
     else
@@ -140,6 +147,7 @@ void green__release(struct green__hub *h, struct green *g)
     struct green__stack stack = g->stack;
     green__assert(g->state != GREEN__PARKED);
     g->magic = 0;
+    green__handle_retire(h, g);
     green__specific_free(g);
     green__tls_release(h, g);
     green__all_remove(h, g);
@@ -212,6 +220,7 @@ GREEN_EXPORT int green_detach(green_t *t)
     if (t->detached || t->joiner)
         return EINVAL;
     if (t->state == GREEN__DONE) {
+        t->detached = 1; /* its handle now stands for a detached thread */
         green__queue_remove(t);
         green__release(t->hub, t);
         return 0;

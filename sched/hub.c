@@ -385,6 +385,7 @@ void green__hub_destroy(struct green__hub *h)
         green__release(h, z);
     green__release(h, h->hub_thread);
     green__stack_pool_drain(h);
+    green__handles_free(h);
     green__tls_pool_drain(h);
     green__fd_table_free(h);
     green__overflow_uninstall();

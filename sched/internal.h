@@ -200,6 +200,7 @@ struct green__hub {
     unsigned tls_pool_count;
     void *tls_pool; /* ended threads' blocks, linked through their first word */
     struct libc_state *libc_stash; /* C library blocks of freed ones */
+    struct green__ended *ended;    /* released threads' handles (handles.c) */
     volatile char trap_selector; /* Syscall User Dispatch (hooks/trap.c) */
     unsigned char trap_on;       /* ... is enabled on this OS thread */
 };
@@ -322,6 +323,15 @@ extern void (*green__program_hook)(struct green *g, int entering);
 extern void (*green__thread_exit_hook)(struct green *g);
 /* Free an ended thread's stack (and struct, which lives on it). */
 void green__release(struct green__hub *h, struct green *g);
+/* What a handle (a struct green's address) of a released thread stands
+ * for, until a new thread is created at that address: GREEN__ENDED_JOINED
+ * or GREEN__ENDED_DETACHED; 0 for any other address. */
+enum { GREEN__ENDED_JOINED = 1, GREEN__ENDED_DETACHED = 2 };
+int green__handle_ended(struct green__hub *h, const void *handle);
+/* handles.c: g is being released; g was just created at its address. */
+void green__handle_retire(struct green__hub *h, const struct green *g);
+void green__handle_reuse(struct green__hub *h, const struct green *g);
+void green__handles_free(struct green__hub *h);
 /* Release an ended detached thread once nobody runs on its stack. */
 void green__reap(struct green__hub *h);
 
