@@ -3,15 +3,48 @@
  * otherwise spin or sleep in the kernel while the green thread they wait
  * for cannot run.
  */
+#include <setjmp.h>
+
 #include "hook.h"
+
+/* Run fn under a cleanup frame, as glibc does: if the thread is cancelled
+ * in it or calls pthread_exit, the unwinding resumes the frame, which puts
+ * once back to "never called" (waking the threads that wait for it) and
+ * goes on unwinding.  The frame is linked into the thread's chain in the
+ * format of cancel.c (its __pad[0] points to the next one). */
+static void run_init(struct green *self, pthread_once_t *once, void (*fn)(void))
+{
+    __pthread_unwind_buf_t frame;
+    /* __sigsetjmp(buf, 0) writes no further than the mask_was_saved flag,
+     * which the frame has, as pthread_cleanup_push relies on; the
+     * compiler sees only the full jmp_buf type's size. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wstringop-overflow"
+    int resumed =
+        __sigsetjmp((struct __jmp_buf_tag *)(void *)frame.__cancel_jmp_buf, 0);
+#pragma GCC diagnostic pop
+    if (resumed) {
+        green__once_leave(once, 0);
+        hook__exit(self, self->result);
+    }
+    frame.__pad[0] = self->cleanup;
+    self->cleanup = &frame;
+    fn();
+    self->cleanup = frame.__pad[0];
+}
 
 /* glibc's pthread_once_t states 0 (new), 1 (running), 2 (done) are those
  * of green_once; fork-generation bits are not used by green threads. */
 HOOK int pthread_once(pthread_once_t *once, void (*fn)(void))
 {
-    if (!green__current())
+    struct green *self = green__current();
+    if (!self)
         return real()->pthread_once(once, fn);
-    return green_once(once, fn);
+    if (green__once_enter(once)) {
+        run_init(self, once, fn);
+        green__once_leave(once, 1);
+    }
+    return 0;
 }
 
 /* A spinlock's holder may be parked: yield between tries instead of

@@ -224,6 +224,9 @@ static int take_signal(struct green__hub *h, const sigset_t *set,
             w = -EAGAIN; /* sigtimedwait's way of saying so */
         if (w < 0) {
             real()->close(fd);
+            /* The sigwait family are cancellation points. */
+            if (w == -ECANCELED)
+                hook__cancelled();
             return (int)hook__fail(w);
         }
     }
@@ -246,6 +249,10 @@ HOOK int sigtimedwait(const sigset_t *set, siginfo_t *info,
     struct green__hub *h = hook__parkable();
     if (!h)
         return real()->sigtimedwait(set, info, timeout);
+    /* The kernel refuses these; a negative one must not mean "forever". */
+    if (timeout && (timeout->tv_sec < 0 || timeout->tv_nsec < 0 ||
+                    timeout->tv_nsec >= 1000000000))
+        return (int)hook__fail(-EINVAL);
     int64_t ns = timeout ? hook__ns(timeout->tv_sec, timeout->tv_nsec) : -1;
     return take_signal(h, set, info, ns);
 }

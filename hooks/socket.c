@@ -189,6 +189,8 @@ HOOK int connect(int fd, const struct sockaddr *addr, socklen_t alen)
     while ((r = start_connect(fd, addr, alen)) < 0 && errno == EAGAIN) {
         /* A unix socket's listener has a full backlog: wait, retry. */
         int w = green__wait_fd(h, fd, GREEN_WRITE, -1);
+        if (w == -ECANCELED)
+            hook__cancelled(); /* connect is a cancellation point */
         if (w < 0)
             return (int)hook__fail(w);
     }
@@ -196,6 +198,8 @@ HOOK int connect(int fd, const struct sockaddr *addr, socklen_t alen)
         return r;
     int64_t timeout = e->sndtimeo_ns > 0 ? e->sndtimeo_ns : -1;
     int w = green__wait_fd(h, fd, GREEN_WRITE, timeout);
+    if (w == -ECANCELED)
+        hook__cancelled(); /* the connection goes on, as natively */
     if (w < 0)
         return (int)hook__fail(w == -ETIMEDOUT ? -EINPROGRESS : w);
     int err = 0;

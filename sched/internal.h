@@ -332,6 +332,11 @@ int green__handle_ended(struct green__hub *h, const void *handle);
 void green__handle_retire(struct green__hub *h, const struct green *g);
 void green__handle_reuse(struct green__hub *h, const struct green *g);
 void green__handles_free(struct green__hub *h);
+/* pthread_once in two halves (once.c): 1 if the caller must run the
+ * initialiser, then green__once_leave(once, 1), or (0) if it never
+ * returned; 0 if it has run. */
+int green__once_enter(green_once_t *once);
+void green__once_leave(green_once_t *once, int done);
 /* Release an ended detached thread once nobody runs on its stack. */
 void green__reap(struct green__hub *h);
 

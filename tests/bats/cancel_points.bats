@@ -1,0 +1,55 @@
+#!/usr/bin/env bats
+# Feature: cancellation acts where glibc's does.  tests/fixtures/
+# cancel_points runs natively and under greenrun; the native output must
+# be the one below, and greenrun's stdout, stderr and status must be
+# identical.
+#
+# A pthread_once initialiser that is cancelled leaves the once object as
+# if it had never been called (POSIX): a thread waiting for it, and the
+# next caller, run the initialiser.  connect, sigwait, sigwaitinfo and
+# sigtimedwait are cancellation points: a cancelled thread ends there, and
+# the program never sees ECANCELED.
+
+load helpers
+load programs_helpers
+
+setup() {
+    programs_setup cancel_points
+}
+
+teardown() {
+    greenrun_teardown
+}
+
+@test "pthread_once whose initialiser is cancelled: a waiting thread runs it, as if it had never been called" {
+    expect_same once "$(cat <<'EOF2'
+once: initialiser cancelled: cancelled
+once: a thread that waited for it ran the initialiser: yes
+once: initialiser calls in all: 2
+done
+exit=0
+EOF2
+)" "$FIXTURES/cancel_points" once
+}
+
+@test "connect waiting for a full backlog is a cancellation point" {
+    expect_same connect "$(cat <<'EOF2'
+connect to a full backlog: cancelled
+done
+exit=0
+EOF2
+)" "$FIXTURES/cancel_points" connect
+}
+
+@test "sigwait, sigwaitinfo and sigtimedwait are cancellation points; a negative timeout is EINVAL" {
+    expect_same sigwait "$(cat <<'EOF2'
+sigwait: cancelled
+sigwaitinfo: cancelled
+sigtimedwait: cancelled
+sigtimedwait with a negative timeout: -1 (Invalid argument)
+sigtimedwait with a zero timeout: -1 (Resource temporarily unavailable)
+done
+exit=0
+EOF2
+)" "$FIXTURES/cancel_points" sigwait
+}
