@@ -3,7 +3,8 @@
  *
  * A signal handler ends a green sleep early with EINTR, as it ends the
  * system call (whatever SA_RESTART says); the time left is reported as
- * natively.
+ * natively.  Every conversion saturates: the kernel accepts any tv_sec up
+ * to LONG_MAX and sleeps "forever", and so must a green sleep.
  */
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +35,11 @@ static int sleep_green(struct green__hub *h, clockid_t clock, int flags,
             return -r;
         end = hook__ns(req->tv_sec, req->tv_nsec);
     } else {
-        end = now_ns(clock) + hook__ns(req->tv_sec, req->tv_nsec);
-        green__arm_timeout(self, hook__ns(req->tv_sec, req->tv_nsec));
+        int64_t ns = hook__ns(req->tv_sec, req->tv_nsec), now = now_ns(clock);
+        /* A sleep of LONG_MAX seconds ends, as far as anyone can tell,
+         * never: saturate instead of overflowing. */
+        end = ns > INT64_MAX - now ? INT64_MAX : now + ns;
+        green__arm_timeout(self, ns);
     }
     int woke = green__park_interruptible(h, GREEN__EINTR_ALWAYS);
     if (woke == -ECANCELED)

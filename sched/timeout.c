@@ -34,12 +34,19 @@ int green__check_deadline(clockid_t clock, const struct timespec *deadline)
     return 0;
 }
 
+/* Nanoseconds from now until a checked deadline, saturating: a deadline
+ * such as tv_sec = LONG_MAX lies beyond what an int64_t of nanoseconds can
+ * count, and must mean "not in any foreseeable future", not a wrapped,
+ * negative value that would make the wait time out at once. */
 static int64_t ns_until(clockid_t clock, const struct timespec *deadline)
 {
     struct timespec now;
     clock_gettime(clock, &now);
-    return (int64_t)(deadline->tv_sec - now.tv_sec) * NSEC_PER_SEC +
-           (deadline->tv_nsec - now.tv_nsec);
+    /* Both tv_sec are >= 0, so their difference cannot overflow. */
+    int64_t sec = (int64_t)deadline->tv_sec - (int64_t)now.tv_sec;
+    if (sec >= INT64_MAX / NSEC_PER_SEC)
+        return INT64_MAX;
+    return sec * NSEC_PER_SEC + (deadline->tv_nsec - now.tv_nsec);
 }
 
 int green__arm_deadline(struct green *g, clockid_t clock,
