@@ -4,7 +4,10 @@
  * Cancellation is deferred: a cancel request ends the target's current or
  * next wait in a cancellation point (a blocking read, sleep, poll, cond or
  * sem wait, join...) and the hook that waited then exits the thread with
- * PTHREAD_CANCELED.  Asynchronous cancellation is treated as deferred.
+ * PTHREAD_CANCELED.  A thread that asked for asynchronous cancellation is
+ * only ever stopped where it waits, or where it enables it: it ends there,
+ * and also in a mutex wait, which is no cancellation point (a thread
+ * deadlocked on its own normal mutex can be cancelled, as natively).
  *
  * pthread_cleanup_push, compiled for C, registers a jump buffer with
  * __pthread_register_cancel; glibc keeps that chain per OS thread, so for
@@ -106,6 +109,14 @@ HOOK int pthread_cancel(pthread_t t)
     return 0;
 }
 
+/* An asynchronously cancellable thread with a cancel pending ends as soon
+ * as cancellation is enabled, as with glibc. */
+static void act_if_async(struct green *self)
+{
+    if (self->cancel_async && self->cancel_pending && !self->cancel_disabled)
+        hook__cancelled();
+}
+
 HOOK int pthread_setcancelstate(int state, int *old)
 {
     struct green *self = green__current();
@@ -117,6 +128,7 @@ HOOK int pthread_setcancelstate(int state, int *old)
         *old = self->cancel_disabled ? PTHREAD_CANCEL_DISABLE
                                      : PTHREAD_CANCEL_ENABLE;
     self->cancel_disabled = state == PTHREAD_CANCEL_DISABLE;
+    act_if_async(self);
     return 0;
 }
 
@@ -128,7 +140,10 @@ HOOK int pthread_setcanceltype(int type, int *old)
     if (type != PTHREAD_CANCEL_DEFERRED && type != PTHREAD_CANCEL_ASYNCHRONOUS)
         return EINVAL;
     if (old)
-        *old = PTHREAD_CANCEL_DEFERRED;
+        *old = self->cancel_async ? PTHREAD_CANCEL_ASYNCHRONOUS
+                                  : PTHREAD_CANCEL_DEFERRED;
+    self->cancel_async = type == PTHREAD_CANCEL_ASYNCHRONOUS;
+    act_if_async(self);
     return 0;
 }
 

@@ -12,6 +12,14 @@
 #define GLIBC_ROBUST_BIT 16
 #define GLIBC_PSHARED_BIT 128
 
+/* ECANCELED comes only to an asynchronously cancellable thread. */
+static int acted_on_cancel(int r)
+{
+    if (r == ECANCELED)
+        hook__cancelled();
+    return r;
+}
+
 static int green_mutex(pthread_mutex_t *m)
 {
     int kind = *(int *)((char *)m + GLIBC_KIND_OFFSET);
@@ -22,7 +30,7 @@ HOOK int pthread_mutex_lock(pthread_mutex_t *m)
 {
     if (!green_mutex(m))
         return real()->pthread_mutex_lock(m);
-    return green_mutex_lock((green_mutex_t *)m);
+    return acted_on_cancel(green_mutex_lock((green_mutex_t *)m));
 }
 
 HOOK int pthread_mutex_trylock(pthread_mutex_t *m)
@@ -37,7 +45,8 @@ HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
 {
     if (!green_mutex(m))
         return real()->pthread_mutex_timedlock(m, deadline);
-    return green_mutex_timedlock((green_mutex_t *)m, CLOCK_REALTIME, deadline);
+    return acted_on_cancel(
+        green_mutex_timedlock((green_mutex_t *)m, CLOCK_REALTIME, deadline));
 }
 
 HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
@@ -52,5 +61,6 @@ HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 {
     if (!green_mutex(m))
         return real()->pthread_mutex_clocklock(m, clock, deadline);
-    return green_mutex_timedlock((green_mutex_t *)m, clock, deadline);
+    return acted_on_cancel(
+        green_mutex_timedlock((green_mutex_t *)m, clock, deadline));
 }

@@ -80,6 +80,7 @@ struct green {
     unsigned char detached, is_first;
     unsigned char cancel_pending;  /* pthread_cancel asked (preload) */
     unsigned char cancel_disabled; /* PTHREAD_CANCEL_DISABLE */
+    unsigned char cancel_async;    /* PTHREAD_CANCEL_ASYNCHRONOUS */
     unsigned char no_cancel;       /* parked where cancel must not wake */
     unsigned char interruptible;   /* GREEN__EINTR_*: a signal may end it */
     void *cleanup;                 /* pthread_cleanup_push chain */

@@ -63,7 +63,13 @@ unsigned green__mutex_release(green_mutex_t *m)
 
 void green__mutex_reacquire(green_mutex_t *m, unsigned depth)
 {
+    /* A cond wait ends with the mutex held, cancelled or not: even an
+     * asynchronously cancellable thread gets it back before it unwinds. */
+    struct green *self = green__current();
+    unsigned char outer = self->no_cancel;
+    self->no_cancel = 1;
     int r = green__mutex_lock(m, CLOCK_MONOTONIC, NULL);
+    self->no_cancel = outer;
     green__assert(r == 0);
     as_mutex(m)->count = depth;
 }
@@ -121,7 +127,14 @@ int green__mutex_lock(green_mutex_t *m, clockid_t clock,
             green__queue_remove(self);
             return r;
         }
-        if (green__park_nocancel(self->hub) < 0)
+        /* A thread that made itself asynchronously cancellable (preload)
+         * can be cancelled here, even deadlocked on its own normal mutex:
+         * POSIX lets it end anywhere. */
+        int woke = self->cancel_async ? green__park(self->hub)
+                                      : green__park_nocancel(self->hub);
+        if (woke == -ECANCELED)
+            return ECANCELED;
+        if (woke < 0)
             return ETIMEDOUT;
         if (mx->owner == self) {
             mx->pending = 0;

@@ -53,3 +53,12 @@ exit=0
 EOF2
 )" "$FIXTURES/cancel_points" sigwait
 }
+
+@test "asynchronous cancellation ends a thread deadlocked on its own normal mutex" {
+    expect_same async "$(cat <<'EOF2'
+async: thread deadlocked on its own mutex: cancelled
+done
+exit=0
+EOF2
+)" "$FIXTURES/cancel_points" async
+}
