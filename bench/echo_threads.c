@@ -14,6 +14,11 @@
  *
  * echo_green.c and echo_libev.c are the same server written against the
  * explicit API and as libev callbacks; keep the three alike.
+ *
+ * With ECHO_HOG_SECONDS=S in the environment, one more thread waits 1.5 s
+ * (while the load generator connects and warms up) and then computes for S
+ * seconds without a single system call: what time slices are for
+ * (scripts/bench-preempt).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -26,6 +31,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "serve_threads.h"
@@ -48,7 +54,30 @@ static void *connection(void *arg)
     return NULL;
 }
 
+static void *hog(void *arg)
+{
+    double seconds = *(double *)arg;
+    struct timespec start, now;
+    volatile unsigned long spins = 0;
+    usleep(1500000);
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    do {
+        for (int i = 0; i < 100000; i++)
+            spins++;
+        clock_gettime(CLOCK_MONOTONIC, &now); /* the vDSO: no system call */
+    } while ((now.tv_sec - start.tv_sec) +
+                 (now.tv_nsec - start.tv_nsec) / 1e9 <
+             seconds);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
+    static double hog_seconds;
+    const char *hog_env = getenv("ECHO_HOG_SECONDS");
+    pthread_t t;
+    if (hog_env && (hog_seconds = atof(hog_env)) > 0 &&
+        pthread_create(&t, NULL, hog, &hog_seconds) != 0)
+        die("pthread_create");
     return serve_threads(argc, argv, "echo_threads", connection);
 }

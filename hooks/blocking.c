@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 
 #include "hook.h"
+#include "preempt.h"
 #include "yield.h"
 
 long hook__fail(int negative_errno)
@@ -37,7 +38,11 @@ struct green__hub *hook__parkable(void)
         return NULL;
     self->last_call = __builtin_return_address(0);
     struct green__hub *h = self->hub;
-    return h->live > 1 || h->runq_head ? h : NULL;
+    if (h->live > 1 || h->runq_head)
+        return h;
+    /* Alone, the caller blocks in the kernel: no tick may interrupt it. */
+    hook__preempt_disarm(h);
+    return NULL;
 }
 
 static enum green__fd_kind kind_of(int fd)

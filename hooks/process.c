@@ -21,6 +21,7 @@
 
 #include "hook.h"
 #include "tls.h"
+#include "preempt.h"
 #include "trap.h"
 
 extern char **environ;
@@ -43,6 +44,7 @@ HOOK pid_t fork(void)
     green__tls_after_fork(h, tp, pid == 0);
     if (pid == 0) {
         hook__trap_fork_child(h);
+        hook__preempt_fork_child(h);
         green__fork_child(green__hub);
         green__shim_fork_child(green__hub);
     }

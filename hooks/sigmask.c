@@ -2,10 +2,12 @@
  * sigmask.c - pthread_sigmask and sigprocmask.
  *
  * While the syscall trap (trap.c) is on, SIGSYS must never be blocked: the
- * kernel kills a process whose dispatch signal arrives blocked.  A program
+ * kernel kills a process whose dispatch signal arrives blocked.  Nor may
+ * SIGURG while preemption is on (preempt.c): masks are per OS thread, and
+ * one thread blocking it would stop every thread's time slices.  A program
  * that blocks every signal (sigfillset, a common idiom before starting a
- * thread) gets them all but SIGSYS, as glibc already keeps its own
- * internal signals out of such masks.
+ * thread) gets them all but these, as glibc already keeps its own internal
+ * signals out of such masks.
  */
 #include <signal.h>
 
@@ -14,7 +16,8 @@
 
 static const sigset_t *allowed(int how, const sigset_t *set, sigset_t *copy)
 {
-    if (!set || how == SIG_UNBLOCK || !sigismember(set, SIGSYS))
+    if (!set || how == SIG_UNBLOCK ||
+        (!sigismember(set, SIGSYS) && !sigismember(set, SIGURG)))
         return set;
     *copy = *set;
     hook__trap_allow_sigsys(copy);

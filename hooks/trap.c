@@ -56,6 +56,7 @@
 #include <valgrind/valgrind.h>
 
 #include "hook.h"
+#include "preempt.h"
 #include "trap.h"
 
 /* After ev.h, whose enum names EV_NONE as elf.h does. */
@@ -95,18 +96,48 @@ static volatile sig_atomic_t layer_on;
 
 NO_TRACE static void program_runs(struct green__hub *h)
 {
-    h->trap_selector = h->live > 1 ? SYSCALL_DISPATCH_FILTER_BLOCK
-                                   : SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (h->trap_on)
+        h->trap_selector = h->live > 1 ? SYSCALL_DISPATCH_FILTER_BLOCK
+                                       : SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
-/* Is g a thread whose program code the selector follows? */
+/* Is g a thread whose program code the selector (or preemption, which
+ * needs the same depth) follows? */
 NO_TRACE static struct green *traced(struct green__hub **hub)
 {
     struct green__hub *h = green__hub;
-    if (!h || !h->trap_on || h->current == h->hub_thread)
+    if (!h || !(h->trap_on | h->preempt_on) || h->current == h->hub_thread)
         return NULL;
     *hub = h;
     return h->current;
+}
+
+/* Leaving the last greenrun frame is a safe point: yield there if a time
+ * slice ran out where the thread could not be preempted.  The depth is
+ * still 1 meanwhile, so the yield's own system calls are let through. */
+NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g)
+{
+    if (h->preempt_wanted) {
+        hook__preempt_at_safe_point(h);
+        h = green__hub;
+    }
+    g->trap_depth = 0;
+    program_runs(h);
+}
+
+NO_TRACE void hook__trap_enter(struct green *g)
+{
+    struct green__hub *h = g->hub;
+    if (g->trap_depth++ == 0 && h->trap_on)
+        h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+}
+
+NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g)
+{
+    if (g->trap_depth == 1)
+        leave_last_frame(h, g);
+    else if (g->trap_depth)
+        g->trap_depth--;
 }
 
 /* Entered and left around every function of hooks/ (-finstrument-
@@ -119,7 +150,7 @@ __cyg_profile_func_enter(void *fn, void *site)
     struct green *g = traced(&h);
     (void)fn;
     (void)site;
-    if (g && g->trap_depth++ == 0)
+    if (g && g->trap_depth++ == 0 && h->trap_on)
         h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
@@ -130,19 +161,19 @@ __cyg_profile_func_exit(void *fn, void *site)
     struct green *g = traced(&h);
     (void)fn;
     (void)site;
-    if (g && g->trap_depth && --g->trap_depth == 0)
-        program_runs(h);
+    if (g)
+        hook__trap_leave(h, g);
 }
 
 NO_TRACE static void on_program(struct green *g, int entering)
 {
     struct green__hub *h = g->hub;
-    if (!h->trap_on)
+    if (!(h->trap_on | h->preempt_on))
         return;
     g->trap_depth = entering ? 0 : 1;
     if (entering)
         program_runs(h);
-    else
+    else if (h->trap_on)
         h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
@@ -470,9 +501,7 @@ NO_TRACE static void on_sigsys(int sig, siginfo_t *info, void *ctx)
     hook__trap_set_result(ctx, r);
     errno = saved_errno;
     /* The thread may have parked: the hub is its own again. */
-    h = green__hub;
-    if (--g->trap_depth == 0)
-        program_runs(h);
+    hook__trap_leave(green__hub, g);
 }
 
 /* ---- Turning it on ------------------------------------------------------ */
@@ -549,6 +578,8 @@ void hook__trap_allow_sigsys(sigset_t *set)
 {
     if (layer_on)
         sigdelset(set, SIGSYS);
+    if (hook__preempt_owns_sigurg())
+        sigdelset(set, SIGURG);
 }
 
 int hook__install_action(int sig, const struct sigaction *act,
@@ -559,7 +590,7 @@ int hook__install_action(int sig, const struct sigaction *act,
         return real()->sigaction(sig, act, old);
     if (act) {
         mine = *act;
-        sigdelset(&mine.sa_mask, SIGSYS);
+        hook__trap_allow_sigsys(&mine.sa_mask);
     }
     long r = hook__raw_sigaction(sig, act ? &mine : NULL, old);
     return r < 0 ? (int)hook__fail((int)r) : 0;

@@ -6,7 +6,9 @@
 #define GREEN_TRAP_H
 
 #include <signal.h>
+#include <stdint.h>
 
+struct green;
 struct green__hub;
 
 /* Turn the layer on for hub h's OS thread.  0, or a phrase saying why it
@@ -33,8 +35,15 @@ int hook__green_syscall(struct green__hub *h, long nr, const long args[6],
  * on: a trapped call with SIGSYS blocked would kill the process. */
 void hook__trap_allow_sigsys(sigset_t *set);
 
+/* Enter greenrun's frames from a signal handler that interrupted program
+ * code of g (the selector lets calls through), and leave them. */
+void hook__trap_enter(struct green *g);
+void hook__trap_leave(struct green__hub *h, struct green *g);
+
 /* ---- Per architecture (trap_x86_64.c) ---------------------------------- */
 
+/* The interrupted instruction's address in a signal context. */
+uintptr_t hook__trap_pc(const void *ctx);
 /* The arguments of the trapped call in a signal context. */
 void hook__trap_args(const void *ctx, long args[6]);
 /* Make the trapped call return r. */

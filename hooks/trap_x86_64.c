@@ -36,6 +36,11 @@ __asm__(".pushsection .text\n"
         ".size green__trap_restorer, . - green__trap_restorer\n"
         ".popsection\n");
 
+uintptr_t hook__trap_pc(const void *ctx)
+{
+    return (uintptr_t)((const ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP];
+}
+
 void hook__trap_args(const void *ctx, long args[6])
 {
     const greg_t *r = ((const ucontext_t *)ctx)->uc_mcontext.gregs;

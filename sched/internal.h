@@ -152,6 +152,8 @@ struct green__stats {
     uint64_t file_calls;     /* passed through on regular files: may block */
     uint64_t monitor_events; /* threads that held the OS thread too long */
     uint64_t offloaded;      /* calls run on the native pool (offload.c) */
+    uint64_t preemptions;      /* threads switched out by a time slice */
+    uint64_t preempt_deferred; /* ticks that found no safe point */
 };
 
 /* Which parks a signal handler may end with EINTR, as the system calls
@@ -204,6 +206,13 @@ struct green__hub {
     struct green__ended *ended;    /* released threads' handles (handles.c) */
     volatile char trap_selector; /* Syscall User Dispatch (hooks/trap.c) */
     unsigned char trap_on;       /* ... is enabled on this OS thread */
+    unsigned char preempt_on;    /* time slices (hooks/preempt.c) */
+    unsigned char preempt_armed; /* ... its timer is ticking */
+    volatile sig_atomic_t preempt_wanted; /* yield at the next safe point */
+    uint64_t preempt_switches; /* stats.switches at the last tick */
+    long preempt_slice_ns;
+    timer_t preempt_timer;
+    const void *volatile preempt_blocked_pc; /* where a tick found it */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library

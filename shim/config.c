@@ -19,8 +19,11 @@
 #define MIN_STACK_SIZE (16 * 1024)
 #define MAX_STACK_SIZE (1024 * 1024 * 1024)
 #define MAX_MONITOR_MS 3600000
+#define DEFAULT_SLICE_MS 10
+#define MAX_SLICE_MS 10000
 
-struct green__config green__config = {.stack_size = DEFAULT_STACK_SIZE};
+struct green__config green__config = {.stack_size = DEFAULT_STACK_SIZE,
+                                      .slice_ms = DEFAULT_SLICE_MS};
 
 static void reject(const char *name, const char *value, const char *accepted)
 {
@@ -109,6 +112,21 @@ static void load_file_pool(void)
     green__config.file_pool = v[0] == '1';
 }
 
+static void load_slice(void)
+{
+    const char *v = setting("GREENRUN_SLICE_MS");
+    char *end;
+    if (!v)
+        return;
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || *v < '0' || *v > '9' || n > MAX_SLICE_MS)
+        reject("GREENRUN_SLICE_MS", v,
+               "a whole number of milliseconds from 0 (no preemption) to "
+               "10000");
+    green__config.slice_ms = (unsigned)n;
+}
+
 static void load_syscall_trap(void)
 {
     const char *v = setting("GREENRUN_SYSCALL_TRAP");
@@ -166,5 +184,6 @@ void green__config_load(void)
     load_file_pool();
     load_tls();
     load_syscall_trap();
+    load_slice();
     load_stats();
 }

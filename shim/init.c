@@ -45,6 +45,7 @@ __attribute__((constructor)) static void greenrun_init(void)
     green__debug_setup(h);
     green__shim_tls_setup(h);
     green__shim_trap_setup(h);
+    green__shim_preempt_setup(h);
     /* The main thread's name is the process name; threads inherit it. */
     char name[16] = "";
     if (prctl(PR_GET_NAME, name) == 0)

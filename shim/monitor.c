@@ -38,6 +38,7 @@
 
 #include "internal.h"
 #include "shim.h"
+#include "preempt.h"
 
 struct episode {
     uint64_t switches;    /* the counter when it last moved */
@@ -110,13 +111,21 @@ static const char *call_name(const void *pc)
 static void report_hold(struct green__hub *h, struct green *g,
                         struct episode *e, int64_t held)
 {
-    char line[256];
+    char line[384], why[160];
+    /* With time slices, a hold this long means no tick found a safe
+     * point: say where the last one found the thread. */
+    const char *blocker =
+        h->preempt_on
+            ? hook__preempt_blocker(h->preempt_blocked_pc, why, sizeof why)
+            : NULL;
     snprintf(line, sizeof line,
              "greenrun: monitor: green thread %llu%s%s%s has held the OS "
-             "thread for %lld ms (last hooked call: %s)\n",
+             "thread for %lld ms (last hooked call: %s)%s%s\n",
              (unsigned long long)g->id, g->name[0] ? " (" : "", g->name,
              g->name[0] ? ")" : "", (long long)held,
-             call_name(__atomic_load_n(&g->last_call, __ATOMIC_RELAXED)));
+             call_name(__atomic_load_n(&g->last_call, __ATOMIC_RELAXED)),
+             blocker ? ", not preemptible there: " : "",
+             blocker ? blocker : "");
     green__say(line);
     __atomic_fetch_add(&h->stats.monitor_events, 1, __ATOMIC_RELAXED);
     e->holder = g;

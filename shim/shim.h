@@ -30,6 +30,7 @@ struct green__config {
     int tls_shared; /* GREENRUN_TLS=shared: green threads share the OS
                        thread's TLS */
     int no_syscall_trap; /* GREENRUN_SYSCALL_TRAP=0 */
+    unsigned slice_ms;   /* GREENRUN_SLICE_MS; 0: cooperative */
 };
 extern struct green__config green__config;
 
@@ -42,6 +43,9 @@ void green__shim_tls_setup(struct green__hub *h);
 /* Park green threads in blocking system calls made below the hooks too,
  * unless GREENRUN_SYSCALL_TRAP=0 or it cannot be (said under --debug). */
 void green__shim_trap_setup(struct green__hub *h);
+/* Preempt green threads at safe points every GREENRUN_SLICE_MS, if the
+ * trap is on (said under --debug). */
+void green__shim_preempt_setup(struct green__hub *h);
 
 /* Say under GREENRUN_DEBUG how greenrun runs; arm the dumps of every green
  * thread of hub h (on SIGRTMAX-2, on SIGQUIT, at exit under

@@ -83,6 +83,8 @@ static void format(struct line *l, const struct green__stats *s)
     add_count(l, s->file_calls,
               " calls on regular files passed through (may block), ");
     add_count(l, s->monitor_events, " monitor events, ");
+    add_count(l, s->preemptions, " preemptions (");
+    add_count(l, s->preempt_deferred, " ticks deferred), ");
     add_count(l, s->offloaded, " calls offloaded to the pool\n");
 }
 

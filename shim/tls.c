@@ -10,10 +10,12 @@
  */
 #include <dlfcn.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "internal.h"
 #include "shim.h"
 #include "tls.h"
+#include "preempt.h"
 #include "trap.h"
 
 static void *private_symbol(void *handle, const char *name)
@@ -50,8 +52,7 @@ static void find_abi(struct green__tls_abi *abi)
 
 #define SHARED "shared by the green threads of an OS thread"
 
-static void debug_line(const char *feature, const char *mode,
-                       const char *why)
+static void debug_line(const char *feature, const char *mode, const char *why)
 {
     if (!green__config.debug)
         return;
@@ -75,13 +76,31 @@ static void debug_mode(const char *mode, const char *why)
 void green__shim_trap_setup(struct green__hub *h)
 {
     const char *why = "GREENRUN_SYSCALL_TRAP=0";
-    if (green__config.no_syscall_trap ||
-        (why = hook__trap_enable(h)) != NULL) {
+    if (green__config.no_syscall_trap || (why = hook__trap_enable(h)) != NULL) {
         debug_line("system calls below the hooks", "not trapped", why);
         return;
     }
     debug_line("system calls below the hooks",
                "trapped (Syscall User Dispatch)", NULL);
+}
+
+void green__shim_preempt_setup(struct green__hub *h)
+{
+    const char *why = hook__preempt_enable(h, green__config.slice_ms);
+    if (why) {
+        debug_line("preemption", "off", why);
+        return;
+    }
+    /* "at safe points, after a slice of N ms", built without stdio. */
+    static const char head[] = "at safe points, after a slice of ";
+    char mode[sizeof head + 24], digits[16];
+    const char *n = green__format_decimal(digits + sizeof digits - 1,
+                                          green__config.slice_ms);
+    digits[sizeof digits - 1] = '\0';
+    memcpy(mode, head, sizeof head - 1);
+    strcpy(mode + sizeof head - 1, n);
+    strcat(mode, " ms");
+    debug_line("preemption", mode, NULL);
 }
 
 void green__shim_tls_setup(struct green__hub *h)

@@ -1,0 +1,261 @@
+/*
+ * preempt.c - preemption at safe points (GREENRUN_SLICE_MS).
+ *
+ * A per-OS-thread POSIX timer sends SIGURG (as Go does: rarely used, and
+ * ignored by default) every slice while more than one green thread exists.
+ * If no switch happened since the last tick, the running thread has held
+ * the OS thread for at least a slice, and it is switched out - but only at
+ * a safe point:
+ *
+ *   - in program code: the interrupted instruction is in the executable or
+ *     a library that is not on the list below (libc, the loader, libev,
+ *     libstdc++, libgcc_s, greenrun itself take locks of their own), and
+ *     no greenrun frame is on the thread's stack (its trap depth is 0);
+ *     the switch then happens inside the signal handler, and the kernel
+ *     gives every register back, vector registers included, when the
+ *     thread resumes and the handler returns;
+ *   - otherwise the thread is marked, and it yields at the next safe point
+ *     it reaches: leaving its last greenrun frame (trap.c), or the end of
+ *     a trapped system call.
+ *
+ * Program code may still hold a lock of libc's when it is preempted (a
+ * qsort comparator, a dl_iterate_phdr callback): another thread wanting
+ * that lock waits on a futex, which the syscall trap turns into a park.
+ * So preemption is on only where the trap is (private TLS and Syscall
+ * User Dispatch).  The timer is armed when a second thread starts and
+ * disarmed as soon as a lone thread is about to block in the kernel, whose
+ * call a tick would interrupt.  Every program handler greenrun installs
+ * keeps SA_RESTART semantics; SIGURG is kept out of signal masks while
+ * preemption is on, and a SIGURG the timer did not send goes to the
+ * program's own action.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hook.h"
+#include "preempt.h"
+#include "trap.h"
+#include "yield.h"
+
+/* After ev.h, whose enum names EV_NONE as elf.h does. */
+#include <link.h>
+
+#define NO_TRACE __attribute__((no_instrument_function))
+#define MAX_RANGES 16
+
+/* Code that may hold a lock greenrun cannot see: never preempted there. */
+static const char *const locked_libraries[] = {
+    "libc.so",  "ld-linux", "libgreenrun", "libev.so", "libstdc++",
+    "libgcc_s", "libasan",  "libubsan",    "libdl.so", "libpthread",
+};
+
+static struct {
+    uintptr_t lo, hi;
+    const char *name;
+} ranges[MAX_RANGES];
+static int range_count;
+static struct sigaction program_sigurg;
+static volatile sig_atomic_t layer_on;
+static int cookie; /* its address tells our ticks from other SIGURGs */
+
+static int locked_library(const char *name)
+{
+    for (size_t i = 0; i < sizeof locked_libraries / sizeof *locked_libraries;
+         i++)
+        if (strstr(name, locked_libraries[i]))
+            return 1;
+    return 0;
+}
+
+static int add_ranges(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    (void)size;
+    (void)arg;
+    if (!info->dlpi_name || !locked_library(info->dlpi_name))
+        return 0;
+    for (int i = 0; i < info->dlpi_phnum && range_count < MAX_RANGES; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
+            continue;
+        ranges[range_count].lo = info->dlpi_addr + ph->p_vaddr;
+        ranges[range_count].hi = ranges[range_count].lo + ph->p_memsz;
+        ranges[range_count].name = info->dlpi_name;
+        range_count++;
+    }
+    return 0;
+}
+
+/* The library whose locks pc may hold, or NULL if pc is program code. */
+NO_TRACE static const char *locked_code(uintptr_t pc)
+{
+    for (int i = 0; i < range_count; i++)
+        if (pc >= ranges[i].lo && pc < ranges[i].hi)
+            return ranges[i].name;
+    return NULL;
+}
+
+NO_TRACE static void set_timer(struct green__hub *h, long ns)
+{
+    struct itimerspec its = {
+        .it_interval = {ns / 1000000000, ns % 1000000000},
+        .it_value = {ns / 1000000000, ns % 1000000000},
+    };
+    long a[6] = {(long)h->preempt_timer, 0, (long)&its, 0};
+    hook__raw_syscall6(SYS_timer_settime, a);
+    h->preempt_armed = ns != 0;
+}
+
+void hook__preempt_arm(struct green__hub *h)
+{
+    if (h->preempt_on && !h->preempt_armed && h->live > 1)
+        set_timer(h, h->preempt_slice_ns);
+}
+
+void hook__preempt_disarm(struct green__hub *h)
+{
+    if (h->preempt_armed)
+        set_timer(h, 0);
+}
+
+/* Let the others run, if any can; counted if it switched. */
+NO_TRACE static void yield(struct green__hub *h)
+{
+    uint64_t before = h->stats.switches;
+    green__yield_if_others(h);
+    if (h->stats.switches != before)
+        h->stats.preemptions++;
+}
+
+/* Switch the interrupted thread out: it is in program code, on its own
+ * stack, and greenrun's state is whole. */
+NO_TRACE static void preempt(struct green__hub *h, struct green *g)
+{
+    int saved_errno = errno;
+    hook__trap_enter(g);
+    h->preempt_wanted = 0;
+    yield(h);
+    hook__trap_leave(green__hub, g);
+    errno = saved_errno;
+}
+
+NO_TRACE static void pass_on(int sig, siginfo_t *info, void *ctx)
+{
+    struct sigaction act = program_sigurg;
+    if (act.sa_handler == SIG_IGN || act.sa_handler == SIG_DFL)
+        return; /* SIGURG's default action is to ignore it */
+    if (act.sa_flags & SA_SIGINFO)
+        act.sa_sigaction(sig, info, ctx);
+    else
+        act.sa_handler(sig);
+}
+
+NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
+{
+    struct green__hub *h = green__hub;
+    if (info->si_code != SI_TIMER || info->si_value.sival_ptr != &cookie) {
+        pass_on(sig, info, ctx);
+        return;
+    }
+    if (!h || !h->preempt_on)
+        return;
+    if (h->live <= 1) {
+        hook__preempt_disarm(h);
+        return;
+    }
+    if (h->stats.switches != h->preempt_switches) {
+        h->preempt_switches = h->stats.switches; /* a fresh slice */
+        return;
+    }
+    struct green *g = h->current;
+    uintptr_t pc = hook__trap_pc(ctx);
+    const char *in =
+        g == h->hub_thread || g->trap_depth ? "greenrun" : locked_code(pc);
+    if (in) {
+        h->preempt_wanted = 1;
+        h->preempt_blocked_pc = (const void *)pc;
+        h->stats.preempt_deferred++;
+        return;
+    }
+    preempt(h, g);
+}
+
+void hook__preempt_at_safe_point(struct green__hub *h)
+{
+    if (!h->preempt_wanted)
+        return;
+    h->preempt_wanted = 0;
+    yield(h);
+}
+
+/* A timer that sends SIGURG to this OS thread.  0 or -1. */
+static int make_timer(struct green__hub *h)
+{
+    struct sigevent sev = {.sigev_notify = SIGEV_THREAD_ID,
+                           .sigev_signo = SIGURG,
+                           .sigev_value.sival_ptr = &cookie};
+    sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+    h->preempt_armed = 0;
+    return timer_create(CLOCK_MONOTONIC, &sev, &h->preempt_timer);
+}
+
+void hook__preempt_fork_child(struct green__hub *h)
+{
+    /* A child has no timers: make its own, for its own tid. */
+    if (h->preempt_on && make_timer(h) < 0)
+        h->preempt_on = 0;
+}
+
+const char *hook__preempt_enable(struct green__hub *h, unsigned slice_ms)
+{
+    struct sigaction act = {.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER};
+    if (!slice_ms)
+        return "GREENRUN_SLICE_MS=0";
+    if (!h->trap_on)
+        return "it needs the syscall trap (see above)";
+    dl_iterate_phdr(add_ranges, NULL);
+    act.sa_sigaction = on_tick;
+    sigemptyset(&act.sa_mask);
+    if (hook__raw_sigaction(SIGURG, &act, &program_sigurg) < 0)
+        return "SIGURG could not be taken";
+    if (make_timer(h) < 0) {
+        hook__raw_sigaction(SIGURG, &program_sigurg, NULL);
+        return "no timer could be created";
+    }
+    h->preempt_slice_ns = (long)slice_ms * 1000000;
+    h->preempt_on = 1;
+    layer_on = 1;
+    return NULL;
+}
+
+int hook__preempt_owns_sigurg(void)
+{
+    return layer_on;
+}
+
+int hook__preempt_sigaction(const struct sigaction *act, struct sigaction *old)
+{
+    if (old)
+        *old = program_sigurg;
+    if (act)
+        program_sigurg = *act;
+    return 0;
+}
+
+const char *hook__preempt_blocker(const void *pc, char *buf, size_t size)
+{
+    Dl_info info;
+    const char *lib = locked_code((uintptr_t)pc);
+    if (!lib)
+        return NULL;
+    const char *base = strrchr(lib, '/');
+    base = base ? base + 1 : lib;
+    if (dladdr(pc, &info) && info.dli_sname)
+        snprintf(buf, size, "inside %s: %s", base, info.dli_sname);
+    else
+        snprintf(buf, size, "inside %s", base);
+    return buf;
+}

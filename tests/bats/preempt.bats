@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# Feature: preemption at safe points (GREENRUN_SLICE_MS, --slice; default
+# 10 ms, with the syscall trap).  Programs that rely on the kernel
+# preempting their threads - a busy-wait on a flag, a loop of kill() or of
+# pthread_mutex_trylock, a hand-rolled spinlock whose holder sleeps, a
+# thread computing while another ticks - behave as natively; with --slice 0
+# greenrun is cooperative, as before.
+
+load helpers
+
+setup() {
+    greenrun_setup
+    case $BATS_TEST_DESCRIPTION in
+    *"slice 0"* | *"bad GREENRUN_SLICE_MS"*) ;;
+    *) require_preemption ;;
+    esac
+    export GREENRUN_TLS=private
+}
+
+teardown() {
+    greenrun_teardown
+}
+
+# require_preemption: skip unless --debug says threads are preempted here.
+require_preemption() {
+    [[ "$(greenrun_features)" == *"preemption: at safe points"* ]] ||
+        skip "preemption is not available in this build or kernel"
+}
+
+# preempted CASE EXPECTED: preempt_cases CASE natively and under greenrun
+# print the same, which is EXPECTED.
+preempted() {
+    assert_same_as_native "$1" "$FIXTURES/preempt_cases" "$1"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/$1.native.out")" "$2" \
+        "native output"
+}
+
+@test "preempt: a busy-wait on a flag another thread sets ends" {
+    preempted flag "flag: ended in about the native time: yes"
+}
+
+@test "preempt: a loop of kill(getpid(), 0) ends" {
+    preempted kill "kill: ended in about the native time: yes"
+}
+
+@test "preempt: a loop of pthread_mutex_trylock and unlock ends" {
+    preempted trylock "trylock: ended in about the native time: yes"
+}
+
+@test "preempt: a hand-rolled spinlock whose holder sleeps is taken" {
+    preempted spinlock "spinlock: ended in about the native time: yes"
+}
+
+@test "preempt: a thread computing for 500 ms does not stop a ticking thread" {
+    preempted compute "compute: ticker kept ticking: yes"
+}
+
+@test "preempt: a spinning thread is preempted, so the monitor never reports it" {
+    run_to spinner native "$GREENRUN" --monitor 100 --stats -- \
+        "$FIXTURES/spinner" 300
+    if grep 'has held the OS thread' "$BATS_TEST_TMPDIR/spinner.err"; then
+        echo "the monitor reported a hold: the spinner was not preempted"
+        return 1
+    fi
+    grep -Eq ' [1-9][0-9]* preemptions' "$BATS_TEST_TMPDIR/spinner.err"
+}
+
+@test "preempt: with --slice 0 greenrun is cooperative, as before" {
+    run --separate-stderr timeout -s KILL 20 "$GREENRUN" --slice 0 \
+        "$FIXTURES/preempt_cases" compute
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "compute: ticker kept ticking: no" \
+        "cooperative output"
+}
+
+@test "preempt: a bad GREENRUN_SLICE_MS value stops the program before main" {
+    local msg="greenrun: GREENRUN_SLICE_MS=%s is not valid: expected a whole number of milliseconds from 0 (no preemption) to 10000"
+    for v in -1 abc 10001 1.5; do
+        run timeout -s KILL 10 env GREENRUN_SLICE_MS="$v" "$GREENRUN" true
+        [ "$status" -eq 2 ]
+        assert_equal "$output" "$(printf "$msg" "$v")" "GREENRUN_SLICE_MS=$v"
+    done
+    run timeout -s KILL 10 "$GREENRUN" --slice x true
+    [ "$status" -eq 2 ]
+}
