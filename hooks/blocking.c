@@ -198,7 +198,17 @@ ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
 
 int64_t hook__ns(long long sec, long long nsec)
 {
-    if (sec >= INT64_MAX / 1000000000LL)
+    const int64_t ns = 1000000000LL;
+    /* Saturate at both ends: a timeout beyond any clock waits forever, a
+     * hugely negative one has passed, and neither may overflow. */
+    if (sec >= INT64_MAX / ns)
         return INT64_MAX;
-    return (int64_t)sec * 1000000000LL + nsec;
+    if (sec <= INT64_MIN / ns)
+        return INT64_MIN;
+    int64_t base = (int64_t)sec * ns;
+    if (nsec > 0 && base > INT64_MAX - nsec)
+        return INT64_MAX;
+    if (nsec < 0 && base < INT64_MIN - nsec)
+        return INT64_MIN;
+    return base + nsec;
 }
