@@ -32,6 +32,15 @@ skip_under_valgrind() {
         skip "under valgrind the process bears the tool's name"
     fi
 }
+
+# skip_under_sanitizer WHY: skip when the library under test is the
+# AddressSanitizer build (it needs its runtime loaded first, and its
+# shadow memory and threads are not a program's).
+skip_under_sanitizer() {
+    if readelf -d "$GREENRUN_LIB" 2>/dev/null | grep -q 'libasan'; then
+        skip "the sanitizer build: $1"
+    fi
+}
 # The launcher would otherwise pick the library next to itself or in
 # build/; test the one of the build being tested (build/asan, say).
 export GREENRUN_LIB=${GREENRUN_LIB:-$GREENRUN_BUILD/libgreenrun.so}
