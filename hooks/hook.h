@@ -16,30 +16,36 @@
 
 #define HOOK __attribute__((visibility("default")))
 
+/* The hooks' shared helpers run only inside a hook, whose own entry and
+ * exit the syscall trap already follows (-finstrument-functions): they
+ * need not report theirs, and the hot path saves two calls each. */
+#define HOOK_HELPER __attribute__((no_instrument_function))
+
 static inline struct green__real_fns *real(void)
 {
     return green__real_ready();
 }
 
 /* errno = -negative_errno; returns -1 (musl's __syscall_ret). */
-long hook__fail(int negative_errno);
+HOOK_HELPER long hook__fail(int negative_errno);
 
 /* The hub if the caller is a green thread that may park, else NULL.  Also
  * notes the calling hook for the monitor: call it from hooks only. */
-struct green__hub *hook__parkable(void) __attribute__((noinline));
+HOOK_HELPER struct green__hub *hook__parkable(void) __attribute__((noinline));
 
 /* The entry of an fd whose blocking call should go green: the caller may
  * park, the fd is pollable, and the program did not make it non-blocking.
  * NULL: pass the call through. */
-struct green__fd_entry *hook__blocking_fd(int fd, struct green__hub **hub);
+HOOK_HELPER struct green__fd_entry *hook__blocking_fd(int fd,
+                                                      struct green__hub **hub);
 
 /* A new fd was created: forget whatever a missed close left behind. */
-void hook__fd_created(int fd);
+HOOK_HELPER void hook__fd_created(int fd);
 
 /* The hub if a call on fd should run on the offload pool: GREENRUN_FILE_POOL
  * is on, the caller may park and fd is a regular file or block device.
  * NULL: go on as without the pool. */
-struct green__hub *hook__file_pool(int fd);
+HOOK_HELPER struct green__hub *hook__file_pool(int fd);
 
 enum hook__file_op {
     HOOK__READ,
@@ -52,8 +58,9 @@ enum hook__file_op {
 
 /* Make one call on a regular file on the offload pool (file.c); returns
  * and sets errno as the call would. */
-ssize_t hook__file_call(struct green__hub *h, enum hook__file_op op, int fd,
-                        void *buf, size_t len, off_t offset);
+HOOK_HELPER ssize_t hook__file_call(struct green__hub *h, enum hook__file_op op,
+                                    int fd, void *buf, size_t len,
+                                    off_t offset);
 
 /* One try of a call that must not block; returns like the libc call. */
 typedef ssize_t (*hook__attempt_fn)(int fd, void *ctx);
@@ -62,17 +69,19 @@ typedef ssize_t (*hook__attempt_fn)(int fd, void *ctx);
  * the kernel for readiness before each try (for calls that cannot be made
  * non-blocking per call, on fds whose flags we must not change).  A
  * SO_RCVTIMEO/SO_SNDTIMEO timeout fails with EAGAIN, as natively. */
-ssize_t hook__until_ready(struct green__hub *h, int fd,
-                          struct green__fd_entry *e, int events, int probe,
-                          hook__attempt_fn attempt, void *ctx);
+HOOK_HELPER ssize_t hook__until_ready(struct green__hub *h, int fd,
+                                      struct green__fd_entry *e, int events,
+                                      int probe, hook__attempt_fn attempt,
+                                      void *ctx);
 
 /* Write all of buf as a blocking write would (sockets: send with flags;
  * other fds: write in PIPE_BUF pieces, each after readiness). */
-ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
-                        const void *buf, size_t len, int flags);
+HOOK_HELPER ssize_t hook__write_all(struct green__hub *h, int fd,
+                                    struct green__fd_entry *e, const void *buf,
+                                    size_t len, int flags);
 
 /* The green thread behind a pthread_t, or NULL for one glibc runs. */
-struct green *hook__green_of(pthread_t t);
+HOOK_HELPER struct green *hook__green_of(pthread_t t);
 
 /* End the calling green thread as pthread_exit does: cleanup handlers,
  * key destructors, then the end (cancel.c). */
@@ -83,6 +92,6 @@ void hook__cancelled(void) __attribute__((noreturn));
 void hook__exit_main(struct green__hub *h) __attribute__((noreturn));
 
 /* Nanoseconds in a timespec/timeval-like pair, saturating. */
-int64_t hook__ns(long long sec, long long nsec);
+HOOK_HELPER int64_t hook__ns(long long sec, long long nsec);
 
 #endif
