@@ -162,7 +162,7 @@ test-bats: all
 	bats tests/bats
 
 # ASan+UBSan build and test run, in build/asan.  That build always shares
-# TLS between green threads (shim/tls.c), so the integration tests run once.
+# TLS between green threads (shim/modes.c), so the integration tests run once.
 sanitize: deps
 	$(MAKE) B=build/asan SAN_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all" all
 	GREENRUN_TEST_TLS_MODES=shared scripts/run-tests build/asan

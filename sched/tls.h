@@ -15,7 +15,7 @@ struct green__hub;
 
 /* What glibc offers for making a thread's TLS (its loader's private entry
  * points and libthread_db's layout descriptors), found by the preload
- * library (shim/tls.c).  Any of them missing: no private TLS. */
+ * library (shim/modes.c).  Any of them missing: no private TLS. */
 struct green__tls_abi {
     void *(*allocate)(void *tcb);                /* _dl_allocate_tls */
     void (*deallocate)(void *tcb, bool storage); /* _dl_deallocate_tls */

@@ -23,7 +23,8 @@
 #define MAX_SLICE_MS 10000
 
 struct green__config green__config = {.stack_size = DEFAULT_STACK_SIZE,
-                                      .slice_ms = DEFAULT_SLICE_MS};
+                                      .slice_ms = DEFAULT_SLICE_MS,
+                                      .syscall_trap = 1};
 
 static void reject(const char *name, const char *value, const char *accepted)
 {
@@ -92,24 +93,15 @@ static void load_monitor(void)
     green__config.monitor_ms = (unsigned)n;
 }
 
-static void load_debug(void)
+/* A 0 or 1 setting: *out keeps its default when unset. */
+static void load_bool(const char *name, int *out)
 {
-    const char *v = setting("GREENRUN_DEBUG");
+    const char *v = setting(name);
     if (!v)
         return;
     if (strcmp(v, "0") && strcmp(v, "1"))
-        reject("GREENRUN_DEBUG", v, "0 or 1");
-    green__config.debug = v[0] == '1';
-}
-
-static void load_file_pool(void)
-{
-    const char *v = setting("GREENRUN_FILE_POOL");
-    if (!v)
-        return;
-    if (strcmp(v, "0") && strcmp(v, "1"))
-        reject("GREENRUN_FILE_POOL", v, "0 or 1");
-    green__config.file_pool = v[0] == '1';
+        reject(name, v, "0 or 1");
+    *out = v[0] == '1';
 }
 
 static void load_slice(void)
@@ -125,16 +117,6 @@ static void load_slice(void)
                "a whole number of milliseconds from 0 (no preemption) to "
                "10000");
     green__config.slice_ms = (unsigned)n;
-}
-
-static void load_syscall_trap(void)
-{
-    const char *v = setting("GREENRUN_SYSCALL_TRAP");
-    if (!v)
-        return;
-    if (strcmp(v, "0") && strcmp(v, "1"))
-        reject("GREENRUN_SYSCALL_TRAP", v, "0 or 1");
-    green__config.no_syscall_trap = v[0] == '0';
 }
 
 static void load_tls(void)
@@ -180,10 +162,10 @@ void green__config_load(void)
 {
     load_stack_size();
     load_monitor();
-    load_debug();
-    load_file_pool();
+    load_bool("GREENRUN_DEBUG", &green__config.debug);
+    load_bool("GREENRUN_FILE_POOL", &green__config.file_pool);
     load_tls();
-    load_syscall_trap();
+    load_bool("GREENRUN_SYSCALL_TRAP", &green__config.syscall_trap);
     load_slice();
     load_stats();
 }

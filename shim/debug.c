@@ -54,6 +54,7 @@
 #include <unistd.h>
 
 #include "last_words.h"
+#include "line.h"
 #include "shim.h"
 
 /* Set by the loader: the top of the main thread's stack at start. */
@@ -70,45 +71,9 @@ static int dump_signal;
 static void *own_base; /* where libgreenrun.so is loaded */
 static char exe_path[256];
 
-/* A line being built: text, then more text, never past the end. */
-struct line {
-    char text[768];
-    size_t len;
-};
-
-static void add(struct line *l, const char *s)
+static void put(struct green__line *l)
 {
-    size_t n = strlen(s);
-    if (n > sizeof l->text - 1 - l->len)
-        n = sizeof l->text - 1 - l->len;
-    memcpy(l->text + l->len, s, n);
-    l->len += n;
-    l->text[l->len] = '\0';
-}
-
-static void add_dec(struct line *l, unsigned long value)
-{
-    char digits[24];
-    add(l, green__format_decimal(digits + sizeof digits, value));
-}
-
-static void add_hex(struct line *l, uintptr_t value)
-{
-    char digits[2 + 2 * sizeof value + 1];
-    char *p = digits + sizeof digits;
-    *--p = '\0';
-    do {
-        *--p = "0123456789abcdef"[value & 15];
-        value >>= 4;
-    } while (value);
-    *--p = 'x';
-    *--p = '0';
-    add(l, p);
-}
-
-static void put(struct line *l)
-{
-    add(l, "\n");
+    green__line_add(l, "\n");
     green__say(l->text);
     l->len = 0;
     l->text[0] = '\0';
@@ -152,24 +117,24 @@ static const char *object_name(const Dl_info *info)
 
 /* "name+0x12 (object)" or "object+0x1234"; ret says pc is a return
  * address, which belongs to the call before it. */
-static void add_code(struct line *l, uintptr_t pc, int ret)
+static void add_code(struct green__line *l, uintptr_t pc, int ret)
 {
     Dl_info info;
     uintptr_t at = ret ? pc - 1 : pc;
     const char *name = function_at(at, &info);
     if (name) {
-        add(l, name);
-        add(l, "+");
-        add_hex(l, pc - (uintptr_t)info.dli_saddr);
-        add(l, " (");
-        add(l, object_name(&info));
-        add(l, ")");
+        green__line_add(l, name);
+        green__line_add(l, "+");
+        green__line_hex(l, pc - (uintptr_t)info.dli_saddr);
+        green__line_add(l, " (");
+        green__line_add(l, object_name(&info));
+        green__line_add(l, ")");
     } else if (info.dli_fbase) {
-        add(l, object_name(&info));
-        add(l, "+");
-        add_hex(l, file_offset(pc, &info));
+        green__line_add(l, object_name(&info));
+        green__line_add(l, "+");
+        green__line_hex(l, file_offset(pc, &info));
     } else {
-        add(l, "?");
+        green__line_add(l, "?");
     }
 }
 
@@ -279,13 +244,13 @@ frames_running(const struct green *g, const ucontext_t *uc, struct frames *f)
 
 static void print_frames(const struct frames *f)
 {
-    struct line l = {.len = 0};
+    struct green__line l = {.len = 0};
     for (int i = 0; i < f->n; i++) {
-        add(&l, "    #");
-        add_dec(&l, (unsigned long)i);
-        add(&l, " ");
-        add_hex(&l, f->pc[i]);
-        add(&l, " in ");
+        green__line_add(&l, "    #");
+        green__line_dec(&l, (unsigned long)i);
+        green__line_add(&l, " ");
+        green__line_hex(&l, f->pc[i]);
+        green__line_add(&l, " in ");
         add_code(&l, f->pc[i], f->ret[i]);
         put(&l);
     }
@@ -380,82 +345,83 @@ static const struct green *mutex_owner(const struct green__hub *h,
     return thread_of(h, (const struct green *)read_word(first));
 }
 
-static void add_thread(struct line *l, const struct green *g)
+static void add_thread(struct green__line *l, const struct green *g)
 {
-    add(l, "green thread ");
-    add_dec(l, (unsigned long)g->id);
+    green__line_add(l, "green thread ");
+    green__line_dec(l, (unsigned long)g->id);
     if (g->name[0]) {
-        add(l, " \"");
-        add(l, g->name);
-        add(l, "\"");
+        green__line_add(l, " \"");
+        green__line_add(l, g->name);
+        green__line_add(l, "\"");
     }
 }
 
 /* What a parked thread waits for, from what it armed and where it is
  * queued. */
-static void add_wait(struct line *l, const struct green__hub *h,
+static void add_wait(struct green__line *l, const struct green__hub *h,
                      struct green *g)
 {
     const struct green *other = joined_by(h, g);
     int64_t left = h->loop ? timeout_left_ms(h, g) : -1;
     if (ev_is_active(&g->io)) {
         int ev = g->io.events & (EV_READ | EV_WRITE);
-        add(l, "parked on fd ");
-        add_dec(l, (unsigned long)g->io.fd);
-        add(l, ev == EV_READ    ? " for read"
-               : ev == EV_WRITE ? " for write"
-                                : " for read and write");
+        green__line_add(l, "parked on fd ");
+        green__line_dec(l, (unsigned long)g->io.fd);
+        green__line_add(l, ev == EV_READ    ? " for read"
+                           : ev == EV_WRITE ? " for write"
+                                            : " for read and write");
     } else if (other) {
-        add(l, "parked joining ");
+        green__line_add(l, "parked joining ");
         add_thread(l, other);
     } else if (g->wait_addr) {
-        add(l, "parked on futex ");
-        add_hex(l, (uintptr_t)g->wait_addr);
+        green__line_add(l, "parked on futex ");
+        green__line_hex(l, (uintptr_t)g->wait_addr);
     } else if (g->q == &h->once_waiters) {
-        add(l, "parked until a once routine ends");
+        green__line_add(l, "parked until a once routine ends");
     } else if (g->q && (other = mutex_owner(h, g->q))) {
-        add(l, "parked locking mutex ");
-        add_hex(l, (uintptr_t)g->q - (sizeof(green_mutex_t) - sizeof *g->q));
-        add(l, " held by ");
+        green__line_add(l, "parked locking mutex ");
+        green__line_hex(l, (uintptr_t)g->q -
+                               (sizeof(green_mutex_t) - sizeof *g->q));
+        green__line_add(l, " held by ");
         add_thread(l, other);
     } else if (g->q) {
-        add(l, "parked in wait queue ");
-        add_hex(l, (uintptr_t)g->q);
+        green__line_add(l, "parked in wait queue ");
+        green__line_hex(l, (uintptr_t)g->q);
     } else if (left >= 0) {
-        add(l, "sleeping");
+        green__line_add(l, "sleeping");
     } else {
-        add(l, "parked");
+        green__line_add(l, "parked");
     }
     if (left >= 0) {
         char ms[4] = {(char)('0' + left / 100 % 10),
                       (char)('0' + left / 10 % 10), (char)('0' + left % 10),
                       '\0'};
-        add(l, ", ");
-        add_dec(l, (unsigned long)(left / 1000));
-        add(l, ".");
-        add(l, ms);
-        add(l, " s left");
+        green__line_add(l, ", ");
+        green__line_dec(l, (unsigned long)(left / 1000));
+        green__line_add(l, ".");
+        green__line_add(l, ms);
+        green__line_add(l, " s left");
     }
 }
 
-static void add_state(struct line *l, const struct green__hub *h,
+static void add_state(struct green__line *l, const struct green__hub *h,
                       struct green *g, const struct frames *f)
 {
     const char *call = hooked_call(f);
     if (g == h->current)
-        add(l, "running");
+        green__line_add(l, "running");
     else if (g->state == GREEN__RUNNABLE)
-        add(l, "runnable");
+        green__line_add(l, "runnable");
     else if (g->state == GREEN__DONE)
-        add(l, g->detached ? "ended" : "ended, not yet joined");
+        green__line_add(l, g->detached ? "ended" : "ended, not yet joined");
     else
         add_wait(l, h, g);
     if (call) {
-        add(l, ", in ");
-        add(l, call);
+        green__line_add(l, ", in ");
+        green__line_add(l, call);
     }
     if (g->cancel_pending)
-        add(l, ", cancellation pending");
+        green__line_add(l, ", cancellation pending");
 }
 
 /* ---- The dump
@@ -464,14 +430,14 @@ static void add_state(struct line *l, const struct green__hub *h,
 static void dump_thread(struct green__hub *h, struct green *g,
                         const ucontext_t *uc)
 {
-    struct line l = {.len = 0};
+    struct green__line l = {.len = 0};
     struct frames f = {.n = 0};
     if (g == h->current)
         frames_running(g, uc, &f);
     else if (g->state != GREEN__DONE)
         frames_saved(g, &f);
     add_thread(&l, g);
-    add(&l, ": ");
+    green__line_add(&l, ": ");
     add_state(&l, h, g, &f);
     put(&l);
     print_frames(&f);
@@ -480,26 +446,28 @@ static void dump_thread(struct green__hub *h, struct green *g,
 /* Oldest first, as the ids go: the list has the newest at its head. */
 static void dump(struct green__hub *h, const char *why, const ucontext_t *uc)
 {
-    struct line l = {.len = 0};
+    struct green__line l = {.len = 0};
     unsigned long n = 0;
     struct green *g, *last = NULL;
     for (g = h->all; g && n < MAX_THREADS; g = g->all_next, n++)
         last = g;
-    add(&l, "greenrun: dump of pid ");
-    add_dec(&l, (unsigned long)getpid());
-    add(&l, " ");
-    add(&l, why);
-    add(&l, ": ");
-    add_dec(&l, n);
-    add(&l, n == 1 ? " green thread" : " green threads");
+    green__line_add(&l, "greenrun: dump of pid ");
+    green__line_dec(&l, (unsigned long)getpid());
+    green__line_add(&l, " ");
+    green__line_add(&l, why);
+    green__line_add(&l, ": ");
+    green__line_dec(&l, n);
+    green__line_add(&l, n == 1 ? " green thread" : " green threads");
     if (h->current == h->hub_thread)
-        add(&l, "; the hub is waiting for events");
+        green__line_add(&l, "; the hub is waiting for events");
     put(&l);
     for (g = last; g && n > 0; g = g->all_prev, n--)
         dump_thread(h, g, uc);
-    add(&l, "greenrun: end of dump (for every frame and line: gdb -p ");
-    add_dec(&l, (unsigned long)getpid());
-    add(&l, " -x \"$(greenrun --gdb-script)\" -ex 'green-thread all bt')");
+    green__line_add(&l,
+                    "greenrun: end of dump (for every frame and line: gdb -p ");
+    green__line_dec(&l, (unsigned long)getpid());
+    green__line_add(
+        &l, " -x \"$(greenrun --gdb-script)\" -ex 'green-thread all bt')");
     put(&l);
 }
 
@@ -535,7 +503,7 @@ static void dump_at_exit(void)
 /* ---- Setup and the --debug lines
  * --------------------------------------------- */
 
-static void say_debug(const char *feature, const char *state, const char *why)
+void green__debug_say(const char *feature, const char *state, const char *why)
 {
     if (!green__config.debug)
         return;
@@ -553,37 +521,38 @@ static void say_debug(const char *feature, const char *state, const char *why)
 
 static void say_mode(void)
 {
-    struct line l = {.len = 0};
-    add(&l, "preloaded into pid ");
-    add_dec(&l, (unsigned long)getpid());
-    add(&l, " (");
-    add(&l, exe_path[0] ? exe_path : "?");
-    add(&l, "), green threads on one OS thread, stacks of ");
-    add_dec(&l, (unsigned long)green__config.stack_size / 1024);
-    add(&l, " KiB, monitor ");
+    struct green__line l = {.len = 0};
+    green__line_add(&l, "preloaded into pid ");
+    green__line_dec(&l, (unsigned long)getpid());
+    green__line_add(&l, " (");
+    green__line_add(&l, exe_path[0] ? exe_path : "?");
+    green__line_add(&l, "), green threads on one OS thread, stacks of ");
+    green__line_dec(&l, (unsigned long)green__config.stack_size / 1024);
+    green__line_add(&l, " KiB, monitor ");
     if (green__config.monitor_ms) {
-        add(&l, "every ");
-        add_dec(&l, green__config.monitor_ms);
-        add(&l, " ms");
+        green__line_add(&l, "every ");
+        green__line_dec(&l, green__config.monitor_ms);
+        green__line_add(&l, " ms");
     } else {
-        add(&l, "off");
+        green__line_add(&l, "off");
     }
-    add(&l, green__config.stats ? ", stats on" : ", stats off");
-    add(&l, green__config.file_pool ? ", file pool on" : ", file pool off");
-    say_debug("mode", l.text, NULL);
+    green__line_add(&l, green__config.stats ? ", stats on" : ", stats off");
+    green__line_add(&l, green__config.file_pool ? ", file pool on"
+                                                : ", file pool off");
+    green__debug_say("mode", l.text, NULL);
 }
 
 static void say_loop(void)
 {
-    struct line l = {.len = 0};
+    struct green__line l = {.len = 0};
     int epoll = (ev_recommended_backends() & EVBACKEND_EPOLL) != 0;
-    add(&l, "libev ");
-    add_dec(&l, (unsigned long)ev_version_major());
-    add(&l, ".");
-    add_dec(&l, (unsigned long)ev_version_minor());
-    add(&l, epoll ? " with epoll" : " without epoll");
-    say_debug("event loop", l.text,
-              epoll ? NULL : "this libev or kernel offers no epoll");
+    green__line_add(&l, "libev ");
+    green__line_dec(&l, (unsigned long)ev_version_major());
+    green__line_add(&l, ".");
+    green__line_dec(&l, (unsigned long)ev_version_minor());
+    green__line_add(&l, epoll ? " with epoll" : " without epoll");
+    green__debug_say("event loop", l.text,
+                     epoll ? NULL : "this libev or kernel offers no epoll");
 }
 
 static void install_dump_signal(void)
@@ -594,18 +563,21 @@ static void install_dump_signal(void)
     sigemptyset(&act.sa_mask);
     sigaddset(&act.sa_mask, SIGQUIT);
     if (green__real.sigaction(dump_signal, NULL, &found) < 0) {
-        say_debug("thread dump on SIGRTMAX-2", "off", "sigaction failed");
+        green__debug_say("thread dump on SIGRTMAX-2", "off",
+                         "sigaction failed");
         return;
     }
     if (found.sa_handler != SIG_DFL) {
-        say_debug("thread dump on SIGRTMAX-2", "off",
-                  "the program started with it ignored");
+        green__debug_say("thread dump on SIGRTMAX-2", "off",
+                         "the program started with it ignored");
         return;
     }
     if (green__real.sigaction(dump_signal, &act, NULL) < 0)
-        say_debug("thread dump on SIGRTMAX-2", "off", "sigaction failed");
+        green__debug_say("thread dump on SIGRTMAX-2", "off",
+                         "sigaction failed");
     else
-        say_debug("thread dump on SIGRTMAX-2", "on", "kill -s RTMAX-2 PID");
+        green__debug_say("thread dump on SIGRTMAX-2", "on",
+                         "kill -s RTMAX-2 PID");
 }
 
 static void arm_quit(void)
@@ -614,10 +586,11 @@ static void arm_quit(void)
     if (green__real.sigaction(SIGQUIT, NULL, &found) == 0 &&
         found.sa_handler == SIG_DFL) {
         hook__last_words(SIGQUIT, dump_on_quit);
-        say_debug("thread dump on SIGQUIT", "on", "then its default action");
+        green__debug_say("thread dump on SIGQUIT", "on",
+                         "then its default action");
     } else {
-        say_debug("thread dump on SIGQUIT", "off",
-                  "the program started with it ignored or handled");
+        green__debug_say("thread dump on SIGQUIT", "off",
+                         "the program started with it ignored or handled");
     }
 }
 
@@ -635,6 +608,6 @@ void green__debug_setup(struct green__hub *h)
     arm_quit();
     if (green__config.debug) {
         atexit(dump_at_exit);
-        say_debug("thread dump at exit", "on", NULL);
+        green__debug_say("thread dump at exit", "on", NULL);
     }
 }

@@ -26,11 +26,11 @@ struct green__config {
     const char *stats;   /* NULL: off; "1": stderr; else a path */
     unsigned monitor_ms; /* 0: off */
     int debug;
-    int file_pool; /* GREENRUN_FILE_POOL: regular-file calls on the pool */
-    int tls_shared; /* GREENRUN_TLS=shared: green threads share the OS
-                       thread's TLS */
-    int no_syscall_trap; /* GREENRUN_SYSCALL_TRAP=0 */
-    unsigned slice_ms;   /* GREENRUN_SLICE_MS; 0: cooperative */
+    int file_pool;     /* GREENRUN_FILE_POOL: regular-file calls on the pool */
+    int tls_shared;    /* GREENRUN_TLS=shared: green threads share the OS
+                          thread's TLS */
+    int syscall_trap;  /* GREENRUN_SYSCALL_TRAP (default 1) */
+    unsigned slice_ms; /* GREENRUN_SLICE_MS; 0: cooperative */
 };
 extern struct green__config green__config;
 
@@ -51,6 +51,9 @@ void green__shim_preempt_setup(struct green__hub *h);
  * thread of hub h (on SIGRTMAX-2, on SIGQUIT, at exit under
  * GREENRUN_DEBUG): debug.c. */
 void green__debug_setup(struct green__hub *h);
+/* Under GREENRUN_DEBUG, one line "greenrun: FEATURE: STATE (WHY)"; why may
+ * be NULL. */
+void green__debug_say(const char *feature, const char *state, const char *why);
 
 /* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
 void green__monitor_start(struct green__hub *h);

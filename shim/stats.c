@@ -19,6 +19,7 @@
 
 #include "internal.h"
 #include "last_words.h"
+#include "line.h"
 #include "shim.h"
 
 /* The hub of the OS thread the program started on: a signal may be
@@ -46,33 +47,16 @@ static void emit(const char *text)
     green__real.close(fd);
 }
 
-/* A line being built: text, then more text, never past the end. */
-struct line {
-    char text[640];
-    size_t len;
-};
-
-static void add(struct line *l, const char *s)
-{
-    size_t n = strlen(s);
-    if (n > sizeof l->text - 1 - l->len)
-        n = sizeof l->text - 1 - l->len;
-    memcpy(l->text + l->len, s, n);
-    l->len += n;
-    l->text[l->len] = '\0';
-}
-
 /* A number, then the text that follows it. */
-static void add_count(struct line *l, uint64_t value, const char *after)
+static void add_count(struct green__line *l, uint64_t value, const char *after)
 {
-    char digits[24];
-    add(l, green__format_decimal(digits + sizeof digits, (unsigned long)value));
-    add(l, after);
+    green__line_dec(l, (unsigned long)value);
+    green__line_add(l, after);
 }
 
-static void format(struct line *l, const struct green__stats *s)
+static void format(struct green__line *l, const struct green__stats *s)
 {
-    add(l, "greenrun: stats: pid ");
+    green__line_add(l, "greenrun: stats: pid ");
     add_count(l, (uint64_t)getpid(), ": ");
     add_count(l, s->spawned, " green threads (peak ");
     add_count(l, s->peak_live, " alive), ");
@@ -92,7 +76,7 @@ void green__stats_report_once(void)
 {
     static int reported;
     struct green__hub *h = green__hub ? green__hub : process_hub;
-    struct line l = {.len = 0};
+    struct green__line l = {.len = 0};
     if (!h || !green__config.stats ||
         __atomic_exchange_n(&reported, 1, __ATOMIC_SEQ_CST))
         return;

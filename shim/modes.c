@@ -1,12 +1,13 @@
 /*
- * tls.c - find what glibc offers for making a thread's TLS, and choose the
- * TLS mode (GREENRUN_TLS).
+ * modes.c - choose how green threads run: their thread-local storage
+ * (GREENRUN_TLS), the syscall trap (GREENRUN_SYSCALL_TRAP) and time slices
+ * (GREENRUN_SLICE_MS); each says under --debug what it could enable.
  *
- * The loader's _dl_allocate_tls family and libthread_db's layout
- * descriptors are GLIBC_PRIVATE: stable enough that debuggers and sanitizer
- * runtimes rely on them, but not promised.  Each is looked up by name and
- * version; if one is missing, green threads share the OS thread's TLS as
- * before, and --debug says why.
+ * For private TLS, the loader's _dl_allocate_tls family and libthread_db's
+ * layout descriptors are GLIBC_PRIVATE: stable enough that debuggers and
+ * sanitizer runtimes rely on them, but not promised.  Each is looked up by
+ * name and version; if one is missing, green threads share the OS
+ * thread's TLS as before, and --debug says why.
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -52,43 +53,27 @@ static void find_abi(struct green__tls_abi *abi)
 
 #define SHARED "shared by the green threads of an OS thread"
 
-static void debug_line(const char *feature, const char *mode, const char *why)
-{
-    if (!green__config.debug)
-        return;
-    green__say("greenrun: ");
-    green__say(feature);
-    green__say(": ");
-    green__say(mode);
-    if (why) {
-        green__say(" (");
-        green__say(why);
-        green__say(")");
-    }
-    green__say("\n");
-}
-
 static void debug_mode(const char *mode, const char *why)
 {
-    debug_line("thread-local storage", mode, why);
+    green__debug_say("thread-local storage", mode, why);
 }
 
 void green__shim_trap_setup(struct green__hub *h)
 {
     const char *why = "GREENRUN_SYSCALL_TRAP=0";
-    if (green__config.no_syscall_trap || (why = hook__trap_enable(h)) != NULL) {
-        debug_line("system calls below the hooks", "not trapped", why);
+    if (!green__config.syscall_trap || (why = hook__trap_enable(h)) != NULL) {
+        green__debug_say("system calls below the hooks", "not trapped", why);
         return;
     }
-    debug_line("system calls below the hooks",
-               "trapped (Syscall User Dispatch)", NULL);
+    green__debug_say("system calls below the hooks",
+                     "trapped (Syscall User Dispatch)", NULL);
 }
 
 void green__shim_preempt_setup(struct green__hub *h)
 {
     const char *why = hook__preempt_enable(h, green__config.slice_ms);
     if (why) {
-        debug_line("preemption", "off", why);
+        green__debug_say("preemption", "off", why);
         return;
     }
     /* "at safe points, after a slice of N ms", built without stdio. */
@@ -100,7 +85,7 @@ void green__shim_preempt_setup(struct green__hub *h)
     memcpy(mode, head, sizeof head - 1);
     strcpy(mode + sizeof head - 1, n);
     strcat(mode, " ms");
-    debug_line("preemption", mode, NULL);
+    green__debug_say("preemption", mode, NULL);
 }
 
 void green__shim_tls_setup(struct green__hub *h)
