@@ -19,20 +19,6 @@ teardown() {
     greenrun_teardown
 }
 
-# start_parked [ARGS...]: start the fixture under greenrun and wait until
-# its threads all wait.  Sets PARKED_PID (the program, not timeout).
-start_parked() {
-    local i
-    start_bg parked timeout -s KILL 60 "$GREENRUN" -- "$FIXTURES/parked" "$@"
-    for ((i = 0; i < 200; i++)); do
-        grep -q '^ready$' "$BATS_TEST_TMPDIR/parked.out" && break
-        sleep 0.05
-    done
-    grep -q '^ready$' "$BATS_TEST_TMPDIR/parked.out"
-    PARKED_PID=$(pgrep -P "$BG_PID")
-    [ -n "$PARKED_PID" ]
-}
-
 # await_in FILE TEXT: wait (at most 10 s) until FILE has a line with TEXT.
 await_in() {
     local i

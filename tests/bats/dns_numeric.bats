@@ -9,24 +9,11 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/numeric_lookup" ] || {
-        echo "fixture missing: $FIXTURES/numeric_lookup (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures numeric_lookup
 }
 
 teardown() {
     greenrun_teardown
-}
-
-# run_killed PREFIX MODE CMD...: run_to, but a hang ends with SIGKILL.
-run_killed() {
-    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
-    shift 2
-    mode_cmd "$mode" "$@"
-    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" \
-        >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
-    echo "$st" >"$prefix.status"
 }
 
 @test "8 threads x 50 rounds of numeric getaddrinfo: native answers, 1 OS thread, nothing offloaded" {

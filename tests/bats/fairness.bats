@@ -11,25 +11,11 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/fair_streams" ] || {
-        echo "fixture missing: $FIXTURES/fair_streams (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures fair_streams
 }
 
 teardown() {
     greenrun_teardown
-}
-
-# run_killed PREFIX MODE CMD...: run_to's files, but a hang ends with
-# SIGKILL.
-run_killed() {
-    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
-    shift 2
-    mode_cmd "$mode" "$@"
-    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" \
-        >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
-    echo "$st" >"$prefix.status"
 }
 
 # same_streams KIND: fair_streams KIND natively and under greenrun print

@@ -29,18 +29,6 @@ teardown() {
 
 SCRIPT=$BATS_TEST_DIRNAME/../../scripts/greenrun-gdb.py
 
-start_parked() {
-    local i
-    start_bg parked timeout -s KILL 120 "$GREENRUN" -- "$FIXTURES/parked"
-    for ((i = 0; i < 200; i++)); do
-        grep -q '^ready$' "$BATS_TEST_TMPDIR/parked.out" && break
-        sleep 0.05
-    done
-    grep -q '^ready$' "$BATS_TEST_TMPDIR/parked.out"
-    PARKED_PID=$(pgrep -P "$BG_PID")
-    [ -n "$PARKED_PID" ]
-}
-
 # in_gdb COMMAND...: run the gdb commands attached to the fixture; the
 # output is in $output.  Skips if this machine forbids ptrace.
 in_gdb() {

@@ -388,3 +388,51 @@ require_syscall_trap() {
     [[ "$(greenrun_features)" == *"below the hooks: trapped"* ]] ||
         skip "the syscall trap is not available in this build or kernel"
 }
+
+# require_fixtures NAME...: fail the test, saying how to build them, when
+# fixtures are missing.
+require_fixtures() {
+    local f
+    for f in "$@"; do
+        [ -x "$FIXTURES/$f" ] || {
+            echo "fixture missing: $FIXTURES/$f (make all)"
+            return 1
+        }
+    done
+}
+
+# run_killed PREFIX MODE CMD...: run_to's files (PREFIX.out, .err,
+# .status), but a hang ends with SIGKILL and inherited descriptors stay.
+run_killed() {
+    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
+    shift 2
+    mode_cmd "$mode" "$@"
+    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" \
+        >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
+    echo "$st" >"$prefix.status"
+}
+
+# start_parked [ARGS...]: start the parked fixture under greenrun and wait
+# until its threads all wait.  Sets PARKED_PID (the program, not timeout).
+start_parked() {
+    local i
+    start_bg parked timeout -s KILL 120 "$GREENRUN" -- "$FIXTURES/parked" "$@"
+    for ((i = 0; i < 200; i++)); do
+        grep -q '^ready$' "$BATS_TEST_TMPDIR/parked.out" && break
+        sleep 0.05
+    done
+    grep -q '^ready$' "$BATS_TEST_TMPDIR/parked.out"
+    PARKED_PID=$(pgrep -P "$BG_PID")
+    [ -n "$PARKED_PID" ]
+}
+
+# setup_requiring CHECK [PATTERN]: greenrun_setup, then CHECK (a require_
+# function) unless the test's description matches PATTERN; the tests run
+# with private TLS, which the feature needs.
+setup_requiring() {
+    greenrun_setup
+    if [ -z "${2:-}" ] || [[ $BATS_TEST_DESCRIPTION != $2 ]]; then
+        "$1"
+    fi
+    export GREENRUN_TLS=private
+}

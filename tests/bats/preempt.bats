@@ -9,12 +9,7 @@
 load helpers
 
 setup() {
-    greenrun_setup
-    case $BATS_TEST_DESCRIPTION in
-    *"slice 0"* | *"bad GREENRUN_SLICE_MS"*) ;;
-    *) require_preemption ;;
-    esac
-    export GREENRUN_TLS=private
+    setup_requiring require_preemption '*GREENRUN_SLICE_MS*'
 }
 
 teardown() {
@@ -65,7 +60,7 @@ preempted() {
     grep -Eq ' [1-9][0-9]* preemptions' "$BATS_TEST_TMPDIR/spinner.err"
 }
 
-@test "preempt: with --slice 0 greenrun is cooperative, as before" {
+@test "preempt: with GREENRUN_SLICE_MS=0 (--slice 0) greenrun is cooperative, as before" {
     run --separate-stderr timeout -s KILL 20 "$GREENRUN" --slice 0 \
         "$FIXTURES/preempt_cases" compute
     [ "$status" -eq 0 ]

@@ -9,12 +9,7 @@
 load helpers
 
 setup() {
-    greenrun_setup
-    case $BATS_TEST_DESCRIPTION in
-    *"GREENRUN_SYSCALL_TRAP"*) ;;
-    *) require_syscall_trap ;;
-    esac
-    export GREENRUN_TLS=private
+    setup_requiring require_syscall_trap '*GREENRUN_SYSCALL_TRAP*'
 }
 
 teardown() {

@@ -9,25 +9,11 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/writev_atomic" ] || {
-        echo "fixture missing: $FIXTURES/writev_atomic (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures writev_atomic
 }
 
 teardown() {
     greenrun_teardown
-}
-
-# run_killed PREFIX MODE CMD...: run_to's files, but a hang ends with
-# SIGKILL.
-run_killed() {
-    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
-    shift 2
-    mode_cmd "$mode" "$@"
-    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" \
-        >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
-    echo "$st" >"$prefix.status"
 }
 
 # same_writev KIND: writev_atomic KIND prints the same natively and under
