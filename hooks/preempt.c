@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "owned.h"
 #include "preempt.h"
 #include "trap.h"
 #include "yield.h"
@@ -58,8 +59,6 @@ static struct {
     const char *name;
 } ranges[MAX_RANGES];
 static int range_count;
-static struct sigaction program_sigurg;
-static volatile sig_atomic_t layer_on;
 static int cookie; /* its address tells our ticks from other SIGURGs */
 
 static int locked_library(const char *name)
@@ -142,22 +141,11 @@ NO_TRACE static void preempt(struct green__hub *h, struct green *g)
     errno = saved_errno;
 }
 
-NO_TRACE static void pass_on(int sig, siginfo_t *info, void *ctx)
-{
-    struct sigaction act = program_sigurg;
-    if (act.sa_handler == SIG_IGN || act.sa_handler == SIG_DFL)
-        return; /* SIGURG's default action is to ignore it */
-    if (act.sa_flags & SA_SIGINFO)
-        act.sa_sigaction(sig, info, ctx);
-    else
-        act.sa_handler(sig);
-}
-
 NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
 {
     struct green__hub *h = green__hub;
     if (info->si_code != SI_TIMER || info->si_value.sival_ptr != &cookie) {
-        pass_on(sig, info, ctx);
+        hook__owned_pass_on(sig, info, ctx);
         return;
     }
     if (!h || !h->preempt_on)
@@ -211,38 +199,20 @@ void hook__preempt_fork_child(struct green__hub *h)
 
 const char *hook__preempt_enable(struct green__hub *h, unsigned slice_ms)
 {
-    struct sigaction act = {.sa_flags = SA_SIGINFO | SA_RESTART | SA_NODEFER};
     if (!slice_ms)
         return "GREENRUN_SLICE_MS=0";
     if (!h->trap_on)
         return "it needs the syscall trap (see above)";
     dl_iterate_phdr(add_ranges, NULL);
-    act.sa_sigaction = on_tick;
-    sigemptyset(&act.sa_mask);
-    if (hook__raw_sigaction(SIGURG, &act, &program_sigurg) < 0)
+    if (hook__own_signal(SIGURG, on_tick, SA_RESTART | SA_NODEFER) < 0)
         return "SIGURG could not be taken";
     if (make_timer(h) < 0) {
-        hook__raw_sigaction(SIGURG, &program_sigurg, NULL);
+        hook__disown_signal(SIGURG);
         return "no timer could be created";
     }
     h->preempt_slice_ns = (long)slice_ms * 1000000;
     h->preempt_on = 1;
-    layer_on = 1;
     return NULL;
-}
-
-int hook__preempt_owns_sigurg(void)
-{
-    return layer_on;
-}
-
-int hook__preempt_sigaction(const struct sigaction *act, struct sigaction *old)
-{
-    if (old)
-        *old = program_sigurg;
-    if (act)
-        program_sigurg = *act;
-    return 0;
 }
 
 const char *hook__preempt_blocker(const void *pc, char *buf, size_t size)

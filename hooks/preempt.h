@@ -22,10 +22,6 @@ void hook__preempt_disarm(struct green__hub *h);
 /* At a safe point (leaving greenrun's frames): yield if a tick found the
  * thread where it could not be preempted. */
 void hook__preempt_at_safe_point(struct green__hub *h);
-/* SIGURG belongs to preemption while it is on; the program's own action
- * is kept here and run for the SIGURG the timer did not send. */
-int hook__preempt_owns_sigurg(void);
-int hook__preempt_sigaction(const struct sigaction *act, struct sigaction *old);
 /* Why a thread at pc could not be preempted ("inside libc.so.6: memcpy"),
  * written to buf, or NULL if pc is program code. */
 const char *hook__preempt_blocker(const void *pc, char *buf, size_t size);

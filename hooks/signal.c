@@ -25,7 +25,7 @@
 
 #include "hook.h"
 #include "last_words.h"
-#include "preempt.h"
+#include "owned.h"
 #include "trap.h"
 
 static struct sigaction user_actions[NSIG];
@@ -118,10 +118,8 @@ HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
     if (sig <= 0 || sig >= NSIG)
         return real()->sigaction(sig, act, old);
-    if (sig == SIGSYS && hook__trap_owns_sigsys())
-        return hook__trap_sigaction(act, old);
-    if (sig == SIGURG && hook__preempt_owns_sigurg())
-        return hook__preempt_sigaction(act, old);
+    if (hook__owns_signal(sig))
+        return hook__owned_sigaction(sig, act, old);
     struct sigaction previous = user_actions[sig], mine;
     int was_wrapped = wrapped[sig], was_inherited = inherited[sig];
     int wrap = act && wraps(sig, act);

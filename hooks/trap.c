@@ -56,6 +56,7 @@
 #include <valgrind/valgrind.h>
 
 #include "hook.h"
+#include "owned.h"
 #include "preempt.h"
 #include "trap.h"
 
@@ -87,8 +88,6 @@
 
 /* greenrun's own text: the calls made from there never trap. */
 static uintptr_t text_start, text_size;
-static struct sigaction program_sigsys; /* the program's action */
-static volatile sig_atomic_t layer_on;
 
 /* ---- The selector ------------------------------------------------------- */
 
@@ -446,33 +445,13 @@ static int must_rerun(long nr)
     }
 }
 
-/* SIGSYS the layer did not cause: the program's action. */
-static void pass_on(int sig, siginfo_t *info, void *ctx)
-{
-    struct sigaction act = program_sigsys;
-    if (act.sa_handler == SIG_IGN)
-        return;
-    if (act.sa_handler == SIG_DFL) {
-        long none[6] = {0};
-        hook__raw_sigaction(SIGSYS, &act, NULL);
-        long a[6] = {hook__raw_syscall6(SYS_getpid, none),
-                     hook__raw_syscall6(SYS_gettid, none), SIGSYS};
-        hook__raw_syscall6(SYS_tgkill, a);
-        return;
-    }
-    if (act.sa_flags & SA_SIGINFO)
-        act.sa_sigaction(sig, info, ctx);
-    else
-        act.sa_handler(sig);
-}
-
 NO_TRACE static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 {
     struct green__hub *h = green__hub;
     struct green *g;
     long a[6], r;
     if (info->si_code != SYS_USER_DISPATCH || !h || !h->trap_on) {
-        pass_on(sig, info, ctx);
+        hook__owned_pass_on(sig, info, ctx);
         return;
     }
     h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
@@ -531,7 +510,6 @@ static int dispatch_on(struct green__hub *h)
 
 const char *hook__trap_enable(struct green__hub *h)
 {
-    struct sigaction act = {.sa_flags = SA_SIGINFO | SA_NODEFER};
     if (!h->private_tls)
         return "green threads share TLS (stdio locks could not tell them "
                "apart)";
@@ -539,17 +517,14 @@ const char *hook__trap_enable(struct green__hub *h)
         return "valgrind does not emulate Syscall User Dispatch";
     if (!dl_iterate_phdr(find_text, (void *)(uintptr_t)hook__trap_enable))
         return "greenrun's own text was not found";
-    act.sa_sigaction = on_sigsys;
-    sigemptyset(&act.sa_mask);
-    if (hook__raw_sigaction(SIGSYS, &act, &program_sigsys) < 0)
+    if (hook__own_signal(SIGSYS, on_sigsys, SA_NODEFER) < 0)
         return "SIGSYS could not be taken";
     h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
     if (dispatch_on(h) < 0) {
-        hook__raw_sigaction(SIGSYS, &program_sigsys, NULL);
+        hook__disown_signal(SIGSYS);
         return "the kernel lacks Syscall User Dispatch (Linux 5.11+)";
     }
     green__program_hook = on_program;
-    layer_on = 1;
     h->trap_on = 1;
     return NULL;
 }
@@ -560,25 +535,11 @@ void hook__trap_fork_child(struct green__hub *h)
         h->trap_on = 0;
 }
 
-int hook__trap_owns_sigsys(void)
-{
-    return layer_on;
-}
-
-int hook__trap_sigaction(const struct sigaction *act, struct sigaction *old)
-{
-    if (old)
-        *old = program_sigsys;
-    if (act)
-        program_sigsys = *act;
-    return 0;
-}
-
 void hook__trap_allow_sigsys(sigset_t *set)
 {
-    if (layer_on)
+    if (hook__owns_signal(SIGSYS))
         sigdelset(set, SIGSYS);
-    if (hook__preempt_owns_sigurg())
+    if (hook__owns_signal(SIGURG))
         sigdelset(set, SIGURG);
 }
 
@@ -586,7 +547,7 @@ int hook__install_action(int sig, const struct sigaction *act,
                          struct sigaction *old)
 {
     struct sigaction mine;
-    if (!layer_on)
+    if (!hook__owns_signal(SIGSYS))
         return real()->sigaction(sig, act, old);
     if (act) {
         mine = *act;

@@ -22,10 +22,6 @@ void hook__trap_fork_child(struct green__hub *h);
  * through a restorer the trap lets through. */
 int hook__install_action(int sig, const struct sigaction *act,
                          struct sigaction *old);
-/* While the layer is on it owns SIGSYS: the program's action for it is
- * kept here and run for SIGSYS the layer did not cause. */
-int hook__trap_owns_sigsys(void);
-int hook__trap_sigaction(const struct sigaction *act, struct sigaction *old);
 /* A system call that can block, made by a green thread of hub h through
  * its hook (which parks the thread as needed): 1 and *result, the value
  * or -errno; 0 if nr is not one of them.  For syscall() and the trap. */
