@@ -58,10 +58,12 @@ struct green__queue {
 };
 
 struct green__stack {
-    void *map; /* whole mapping, guard page first; NULL if adopted */
+    void *map; /* guard page, then the stack; NULL if adopted */
     size_t map_size;
-    char *lo, *hi;  /* usable range: the stack grows down from hi */
-    unsigned vg_id; /* valgrind's name for it */
+    char *lo, *hi;            /* usable range: the stack grows down from hi */
+    struct green__slab *slab; /* the slab it is a slot of, or NULL if it is
+                                 a mapping of its own (stack.c) */
+    unsigned vg_id;           /* valgrind's name for it */
 };
 
 #define GREEN__MAGIC                                                           \
@@ -118,7 +120,6 @@ void green__start(void) __attribute__((noreturn));
 
 /* ---- The hub ------------------------------------------------------------ */
 
-#define GREEN__STACK_POOL_MAX 64
 #define GREEN__ADDR_BUCKETS 64
 
 /* What a descriptor is, learnt on first use (preload hooks). */
@@ -193,8 +194,10 @@ struct green__hub {
     struct green__queue once_waiters;
     struct green__queue addr_waiters[GREEN__ADDR_BUCKETS];
     size_t default_stack;
-    struct green__stack pool[GREEN__STACK_POOL_MAX];
-    unsigned pool_count;
+    struct green__slab *slabs;      /* of default-size stacks (stack.c) */
+    struct green__slab *slab_spare; /* ... the one empty slab kept */
+    unsigned slab_count;
+    unsigned slab_dirty; /* free slots that still hold their pages */
     struct green__fd_entry **fd_pages;
     size_t fd_page_count;
     struct green__pool *offload; /* offload.c's native workers, or NULL */
@@ -303,9 +306,9 @@ int green__check_deadline(clockid_t clock, const struct timespec *deadline);
 
 /* ---- Stacks and threads ------------------------------------------------- */
 
-/* Map a stack of size bytes (plus a guard page), or reuse one from the
- * pool if poolable: the pool holds stacks of the hub's default size only,
- * so the caller says whether size is that one.  0 or -EAGAIN. */
+/* A stack of size bytes below a guard page: a slot of a slab if poolable
+ * (the hub's default size: the caller says whether size is that one), else
+ * a mapping of its own.  0 or -EAGAIN (a limit was hit: stderr names it). */
 int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
                        struct green__stack *s);
 void green__stack_release(struct green__hub *h, struct green__stack *s,
