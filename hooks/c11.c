@@ -11,6 +11,15 @@
 
 #include "hook.h"
 
+/* glibc's C11 objects are its pthread objects under other names: the casts
+ * below hand them to the pthread hooks as they are. */
+_Static_assert(sizeof(mtx_t) == sizeof(pthread_mutex_t),
+               "mtx_t must be a pthread_mutex_t");
+_Static_assert(sizeof(cnd_t) == sizeof(pthread_cond_t),
+               "cnd_t must be a pthread_cond_t");
+_Static_assert(sizeof(((once_flag *)0)->__data) == sizeof(pthread_once_t),
+               "once_flag must hold a pthread_once_t");
+
 static int c11_result(int err)
 {
     switch (err) {

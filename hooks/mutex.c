@@ -6,11 +6,8 @@
  * sched/mutex.c).  Process-shared and robust mutexes are shared with other
  * processes' real threads and keep glibc's implementation.
  */
+#include "glibc_layout.h"
 #include "hook.h"
-
-#define GLIBC_KIND_OFFSET 16
-#define GLIBC_ROBUST_BIT 16
-#define GLIBC_PSHARED_BIT 128
 
 /* ECANCELED comes only to an asynchronously cancellable thread. */
 static int acted_on_cancel(int r)
@@ -20,22 +17,23 @@ static int acted_on_cancel(int r)
     return r;
 }
 
-static int green_mutex(pthread_mutex_t *m)
+static int is_green_mutex(const pthread_mutex_t *m)
 {
-    int kind = *(int *)((char *)m + GLIBC_KIND_OFFSET);
-    return green__current() && !(kind & (GLIBC_ROBUST_BIT | GLIBC_PSHARED_BIT));
+    return green__current() &&
+           !(m->__data.__kind &
+             (GREEN__GLIBC_MUTEX_ROBUST_BIT | GREEN__GLIBC_MUTEX_PSHARED_BIT));
 }
 
 HOOK int pthread_mutex_lock(pthread_mutex_t *m)
 {
-    if (!green_mutex(m))
+    if (!is_green_mutex(m))
         return real()->pthread_mutex_lock(m);
     return acted_on_cancel(green_mutex_lock((green_mutex_t *)m));
 }
 
 HOOK int pthread_mutex_trylock(pthread_mutex_t *m)
 {
-    if (!green_mutex(m))
+    if (!is_green_mutex(m))
         return real()->pthread_mutex_trylock(m);
     return green_mutex_trylock((green_mutex_t *)m);
 }
@@ -43,7 +41,7 @@ HOOK int pthread_mutex_trylock(pthread_mutex_t *m)
 HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
                                  const struct timespec *deadline)
 {
-    if (!green_mutex(m))
+    if (!is_green_mutex(m))
         return real()->pthread_mutex_timedlock(m, deadline);
     return acted_on_cancel(
         green_mutex_timedlock((green_mutex_t *)m, CLOCK_REALTIME, deadline));
@@ -51,7 +49,7 @@ HOOK int pthread_mutex_timedlock(pthread_mutex_t *m,
 
 HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
 {
-    if (!green_mutex(m))
+    if (!is_green_mutex(m))
         return real()->pthread_mutex_unlock(m);
     return green_mutex_unlock((green_mutex_t *)m);
 }
@@ -59,7 +57,7 @@ HOOK int pthread_mutex_unlock(pthread_mutex_t *m)
 HOOK int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
                                  const struct timespec *deadline)
 {
-    if (!green_mutex(m))
+    if (!is_green_mutex(m))
         return real()->pthread_mutex_clocklock(m, clock, deadline);
     return acted_on_cancel(
         green_mutex_timedlock((green_mutex_t *)m, clock, deadline));

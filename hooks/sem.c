@@ -8,9 +8,11 @@
  */
 #include <semaphore.h>
 
+#include "glibc_layout.h"
 #include "hook.h"
 
-static green_sem_t *green_sem(sem_t *s)
+/* The semaphore as a green one, or NULL if it is glibc's. */
+static green_sem_t *as_green_sem(sem_t *s)
 {
     return green__sem_is_green((green_sem_t *)s) ? (green_sem_t *)s : NULL;
 }
@@ -32,26 +34,26 @@ HOOK int sem_init(sem_t *s, int pshared, unsigned value)
 
 HOOK int sem_destroy(sem_t *s)
 {
-    green_sem_t *g = green_sem(s);
+    green_sem_t *g = as_green_sem(s);
     return g ? result(green_sem_destroy(g)) : real()->sem_destroy(s);
 }
 
 HOOK int sem_wait(sem_t *s)
 {
-    green_sem_t *g = green_sem(s);
+    green_sem_t *g = as_green_sem(s);
     return g ? result(green_sem_wait(g)) : real()->sem_wait(s);
 }
 
 HOOK int sem_trywait(sem_t *s)
 {
-    green_sem_t *g = green_sem(s);
+    green_sem_t *g = as_green_sem(s);
     return g ? result(green_sem_trywait(g)) : real()->sem_trywait(s);
 }
 
 HOOK int sem_clockwait(sem_t *s, clockid_t clock,
                        const struct timespec *deadline)
 {
-    green_sem_t *g = green_sem(s);
+    green_sem_t *g = as_green_sem(s);
     if (!g)
         return real()->sem_clockwait(s, clock, deadline);
     return result(green_sem_timedwait(g, clock, deadline));
@@ -59,7 +61,7 @@ HOOK int sem_clockwait(sem_t *s, clockid_t clock,
 
 HOOK int sem_timedwait(sem_t *s, const struct timespec *deadline)
 {
-    green_sem_t *g = green_sem(s);
+    green_sem_t *g = as_green_sem(s);
     if (!g)
         return real()->sem_timedwait(s, deadline);
     return result(green_sem_timedwait(g, CLOCK_REALTIME, deadline));
@@ -67,13 +69,13 @@ HOOK int sem_timedwait(sem_t *s, const struct timespec *deadline)
 
 HOOK int sem_post(sem_t *s)
 {
-    green_sem_t *g = green_sem(s);
+    green_sem_t *g = as_green_sem(s);
     return g ? result(green_sem_post(g)) : real()->sem_post(s);
 }
 
 HOOK int sem_getvalue(sem_t *s, int *value)
 {
-    green_sem_t *g = green_sem(s);
+    green_sem_t *g = as_green_sem(s);
     return g ? result(green_sem_getvalue(g, value))
              : real()->sem_getvalue(s, value);
 }

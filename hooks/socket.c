@@ -34,8 +34,8 @@ static ssize_t try_sendmsg(int fd, void *ctx)
 
 /* The fd's entry if a socket call on it should go green.  A call that
  * already asks not to wait passes through. */
-static struct green__fd_entry *green_socket(int fd, int flags,
-                                            struct green__hub **h)
+static struct green__fd_entry *blocking_socket(int fd, int flags,
+                                               struct green__hub **h)
 {
     if (flags & MSG_DONTWAIT)
         return NULL;
@@ -68,7 +68,7 @@ HOOK ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
                       struct sockaddr *addr, socklen_t *alen)
 {
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(fd, flags, &h);
+    struct green__fd_entry *e = blocking_socket(fd, flags, &h);
     if (!e || len == 0)
         return real()->recvfrom(fd, buf, len, flags, addr, alen);
     struct message m = {buf, len, flags, addr, alen, NULL};
@@ -85,7 +85,7 @@ HOOK ssize_t recv(int fd, void *buf, size_t len, int flags)
 HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(fd, flags, &h);
+    struct green__fd_entry *e = blocking_socket(fd, flags, &h);
     if (!e)
         return real()->recvmsg(fd, msg, flags);
     struct message m = {.flags = flags, .msg = msg};
@@ -95,7 +95,7 @@ HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 HOOK ssize_t send(int fd, const void *buf, size_t len, int flags)
 {
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(fd, flags, &h);
+    struct green__fd_entry *e = blocking_socket(fd, flags, &h);
     if (!e || len == 0)
         return real()->send(fd, buf, len, flags);
     return hook__write_all(h, fd, e, buf, len, flags);
@@ -107,7 +107,7 @@ HOOK ssize_t sendto(int fd, const void *buf, size_t len, int flags,
     if (!addr)
         return send(fd, buf, len, flags);
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(fd, flags, &h);
+    struct green__fd_entry *e = blocking_socket(fd, flags, &h);
     if (!e)
         return real()->sendto(fd, buf, len, flags, addr, alen);
     struct msghdr msg = {.msg_name = (void *)addr, .msg_namelen = alen};
@@ -123,7 +123,7 @@ HOOK ssize_t sendto(int fd, const void *buf, size_t len, int flags,
 HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 {
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(fd, flags, &h);
+    struct green__fd_entry *e = blocking_socket(fd, flags, &h);
     if (!e)
         return real()->sendmsg(fd, msg, flags);
     struct message m = {.flags = flags, .msg = (struct msghdr *)msg};
@@ -148,7 +148,7 @@ static ssize_t try_accept(int fd, void *ctx)
 HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 {
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(fd, 0, &h);
+    struct green__fd_entry *e = blocking_socket(fd, 0, &h);
     int c;
     if (!e) {
         c = real()->accept4(fd, addr, alen, flags);
@@ -182,7 +182,7 @@ static int start_connect(int fd, const struct sockaddr *addr, socklen_t alen)
 HOOK int connect(int fd, const struct sockaddr *addr, socklen_t alen)
 {
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(fd, 0, &h);
+    struct green__fd_entry *e = blocking_socket(fd, 0, &h);
     if (!e)
         return real()->connect(fd, addr, alen);
     int r;
@@ -232,7 +232,7 @@ static ssize_t try_sendfile(int fd, void *ctx)
 HOOK ssize_t sendfile(int out, int in, off_t *offset, size_t count)
 {
     struct green__hub *h;
-    struct green__fd_entry *e = green_socket(out, 0, &h);
+    struct green__fd_entry *e = blocking_socket(out, 0, &h);
     if (!e)
         return real()->sendfile(out, in, offset, count);
     size_t done = 0;
