@@ -17,7 +17,6 @@
 #include "internal.h"
 #include "tls.h"
 
-#define MIN_STACK_SIZE (16 * 1024)
 #define COLOUR_STEP 64
 #define COLOUR_SLOTS 16
 
@@ -43,7 +42,7 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
         attr && attr->stack_size ? attr->stack_size : h->default_stack;
     struct green__stack stack;
     size_t tls_room = h->private_tls ? green__tls_stack_room() : 0;
-    if (usable < MIN_STACK_SIZE)
+    if (usable < GREEN__STACK_MIN)
         return -EINVAL;
     int r = green__stack_alloc(h, usable + header_size(tls_room),
                                usable == h->default_stack, &stack);

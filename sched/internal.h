@@ -306,6 +306,12 @@ int green__check_deadline(clockid_t clock, const struct timespec *deadline);
 
 /* ---- Stacks and threads ------------------------------------------------- */
 
+/* Usable stack bytes of a green thread: the default (green_main, and the
+ * preload when GREENRUN_STACK_SIZE is unset) and the least a thread may
+ * ask for, glibc's PTHREAD_STACK_MIN on x86-64. */
+#define GREEN__STACK_DEFAULT (256 * 1024)
+#define GREEN__STACK_MIN (16 * 1024)
+
 /* A stack of size bytes below a guard page: a slot of a slab if poolable
  * (the hub's default size: the caller says whether size is that one), else
  * a mapping of its own.  0 or -EAGAIN (a limit was hit: stderr names it). */

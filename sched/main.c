@@ -7,8 +7,6 @@
  */
 #include "internal.h"
 
-#define DEFAULT_STACK_SIZE (256 * 1024)
-
 GREEN_EXPORT int green_main(void *(*fn)(void *), void *arg, void **result)
 {
     struct green__hub *h;
@@ -16,7 +14,7 @@ GREEN_EXPORT int green_main(void *(*fn)(void *), void *arg, void **result)
     int r;
     if (green__hub)
         return EBUSY;
-    h = green__hub_create(DEFAULT_STACK_SIZE);
+    h = green__hub_create(GREEN__STACK_DEFAULT);
     if (!h)
         return EAGAIN;
     origin = green__adopt(h, 0);

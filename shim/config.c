@@ -15,14 +15,12 @@
 #include "internal.h"
 #include "shim.h"
 
-#define DEFAULT_STACK_SIZE (256 * 1024)
-#define MIN_STACK_SIZE (16 * 1024)
 #define MAX_STACK_SIZE (1024 * 1024 * 1024)
 #define MAX_MONITOR_MS 3600000
 #define DEFAULT_SLICE_MS 10
 #define MAX_SLICE_MS 10000
 
-struct green__config green__config = {.stack_size = DEFAULT_STACK_SIZE,
+struct green__config green__config = {.stack_size = GREEN__STACK_DEFAULT,
                                       .slice_ms = DEFAULT_SLICE_MS,
                                       .syscall_trap = 1};
 
@@ -73,7 +71,7 @@ static void load_stack_size(void)
     if (!v)
         return;
     unsigned long long n = parse_size(v);
-    if (n < MIN_STACK_SIZE || n > MAX_STACK_SIZE)
+    if (n < GREEN__STACK_MIN || n > MAX_STACK_SIZE)
         reject("GREENRUN_STACK_SIZE", v,
                "a size from 16k to 1g, such as 64k, 256k or 1m");
     green__config.stack_size = (size_t)n;
