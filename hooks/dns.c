@@ -3,7 +3,7 @@
  * gethostbyname_r, gethostbyname2_r, res_query, res_search.
  *
  * glibc's resolver opens, polls and reads its own sockets through calls
- * inside libc that no hook sees (DESIGN.md pitfall 8), so one lookup
+ * inside libc that no hook sees (docs/DESIGN.md pitfall 8), so one lookup
  * waiting on a slow DNS server would stop every green thread of the hub.
  * A green thread that may park therefore has the real function run on the
  * offload pool (sched/offload.c) and parks meanwhile: fifty threads looking

@@ -1,16 +1,16 @@
 /*
  * offload.c - run a blocking call on a small pool of native threads.
  *
- * Some calls cannot be made to wait on the loop.  glibc's resolver opens
- * and polls its own sockets inside libc, where no hook sees them (DESIGN.md
- * pitfall 8), and epoll refuses regular files (pitfall 5): a slow DNS
- * server or disk would stop every green thread of the hub.  Such a call is
- * handed to a native worker thread instead, as gevent's resolver and
- * libuv's file operations do.  The green thread that made it parks; the
- * other green threads run on; when the worker is done it puts the job on
- * the hub's list of finished jobs and rings the hub's ev_async, the one
- * libev watcher that is safe to poke from another thread.  The hub's
- * on_wakeup callback then takes the finished jobs and wakes their threads.
+ * Some calls cannot be made to wait on the loop.  glibc's resolver opens and
+ * polls its own sockets inside libc, where no hook sees them (docs/DESIGN.md
+ * pitfall 8), and epoll refuses regular files (pitfall 5): a slow DNS server
+ * or disk would stop every green thread of the hub.  Such a call is handed to
+ * a native worker thread instead, as gevent's resolver and libuv's file
+ * operations do.  The green thread that made it parks; the other green
+ * threads run on; when the worker is done it puts the job on the hub's list
+ * of finished jobs and rings the hub's ev_async, the one libev watcher that
+ * is safe to poke from another thread.  The hub's on_wakeup callback then
+ * takes the finished jobs and wakes their threads.
  *
  * The workers are the "documented helper" OS threads of greenrun: started
  * with the real pthread_create on first use, one more whenever a job finds

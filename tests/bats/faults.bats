@@ -28,7 +28,7 @@ faults_case() {
     faults_case close-while-reading "read returned 0" 0
 }
 
-# Here greenrun differs from native on purpose (DESIGN.md pitfall 4):
+# Here greenrun differs from native on purpose (docs/DESIGN.md pitfall 4):
 # natively a reader blocked in read() stays blocked after another thread
 # closes its fd; under greenrun it wakes with EBADF and nothing hangs.
 @test "faults close-under-reader: close() alone wakes the blocked reader with EBADF" {

@@ -2,8 +2,8 @@
  * test_errno.c - errno belongs to the green thread, not to the OS thread.
  *
  * errno is per OS thread, so the core saves and restores it on every switch
- * (DESIGN.md, pitfall 2).  Threads that set different values and then yield
- * or sleep must each find their own value again.
+ * (docs/DESIGN.md, pitfall 2).  Threads that set different values and then
+ * yield or sleep must each find their own value again.
  */
 #include <stdint.h>
 
