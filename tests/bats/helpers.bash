@@ -15,10 +15,13 @@
 
 bats_require_minimum_version 1.5.0
 
-GREENRUN_BUILD=${GREENRUN_BUILD:-/work/main/build}
+# The checkout these tests belong to, wherever it is; the build tested is
+# its build/ unless GREENRUN_BUILD names another (scripts/run-tests does).
+GREENRUN_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+GREENRUN_BUILD=${GREENRUN_BUILD:-$GREENRUN_ROOT/build}
 export GREENRUN_BUILD
 FIXTURES=$GREENRUN_BUILD/fixtures
-GREENRUN=$BATS_TEST_DIRNAME/../../scripts/greenrun
+GREENRUN=$GREENRUN_ROOT/scripts/greenrun
 # make valgrind: every program the tests start under greenrun runs under
 # valgrind's memcheck too.  The process then bears the tool's name
 # (memcheck-amd64-), which tests that print thread names cannot match.
@@ -49,8 +52,6 @@ export GREENRUN_LIB=${GREENRUN_LIB:-$GREENRUN_BUILD/libgreenrun.so}
 CMD_TIMEOUT=30
 
 greenrun_setup() {
-    local f
-
     BG_PIDS=()
     HELD_FDS=()
     if [ ! -x "$GREENRUN" ]; then
@@ -59,15 +60,11 @@ greenrun_setup() {
     fi
     if [ ! -f "$GREENRUN_LIB" ]; then
         echo "library missing: $GREENRUN_LIB" \
-            "(make -C /work/main all build/libgreenrun.so)"
+            "(make -C $GREENRUN_ROOT all)"
         return 1
     fi
-    for f in echo_server echo_client http_server sleepers faults; do
-        if [ ! -x "$FIXTURES/$f" ]; then
-            echo "fixture missing: $FIXTURES/$f (make -C /work/main all)"
-            return 1
-        fi
-    done
+    require_fixtures echo_server echo_client http_server sleepers faults ||
+        return 1
     # Thousands of connections need thousands of descriptors.  The fixtures
     # raise their soft limit to the hard one themselves; do it here too.
     ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null ||
@@ -395,7 +392,7 @@ require_fixtures() {
     local f
     for f in "$@"; do
         [ -x "$FIXTURES/$f" ] || {
-            echo "fixture missing: $FIXTURES/$f (make all)"
+            echo "fixture missing: $FIXTURES/$f (make -C $GREENRUN_ROOT all)"
             return 1
         }
     done

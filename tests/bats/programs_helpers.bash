@@ -27,15 +27,7 @@ FIXTURE_TIMEOUT=15
 # programs_setup FIXTURE...: greenrun_setup, and each named fixture of
 # $FIXTURES must have been built.
 programs_setup() {
-    local f
-
-    greenrun_setup || return 1
-    for f in "$@"; do
-        if [ ! -x "$FIXTURES/$f" ]; then
-            echo "fixture missing: $FIXTURES/$f (make -C /work/main all)"
-            return 1
-        fi
-    done
+    greenrun_setup && require_fixtures "$@"
 }
 
 # run_case PREFIX MODE CMD...: like helpers.bash's run_to (CMD natively
