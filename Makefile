@@ -49,7 +49,7 @@ CXX     ?= g++
 DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd \
                ruby ruby-webrick liburing-dev gdb man-db
 
-.PHONY: all deps test test-unit test-bats bench bench-deps bench-plot \
+.PHONY: all deps test test-programs test-unit test-bats bench bench-deps bench-plot \
         sanitize valgrind demo install deb clean lint
 
 all: $(B)/libgreen.a $(B)/libgreen.so $(B)/libgreenrun.so $(B)/unit-tests $(BENCH_BINS) \
@@ -174,6 +174,15 @@ valgrind: deps all
 	    $(patsubst %,tests/bats/%.bats,echo sleepers faults http \
 	    equivalence pthread c11 cxx processes signals stdio stats monitor \
 	    file_pool dns)
+
+# Real programs as Debian ships them, driven under greenrun with a load
+# whose results are checked (tests/programs); longer than make test, and
+# they need large packages.
+PROGRAM_PACKAGES = mariadb-server mariadb-client
+
+test-programs: deps all
+	@scripts/install-deps $(PROGRAM_PACKAGES)
+	GREENRUN_BUILD=$(CURDIR)/$(B) bats tests/programs
 
 # The peers and tools of the comparison; each is skipped when missing.
 BENCH_PACKAGES = wrk gnuplot-nox python3-gevent golang-go
