@@ -65,8 +65,7 @@ static void *hog(void *arg)
         for (int i = 0; i < 100000; i++)
             spins++;
         clock_gettime(CLOCK_MONOTONIC, &now); /* the vDSO: no system call */
-    } while ((now.tv_sec - start.tv_sec) +
-                 (now.tv_nsec - start.tv_nsec) / 1e9 <
+    } while ((now.tv_sec - start.tv_sec) + (now.tv_nsec - start.tv_nsec) / 1e9 <
              seconds);
     return NULL;
 }

@@ -107,7 +107,7 @@ struct green {
     void *tls; /* its thread pointer: own block (tls.c) or the OS thread's */
     unsigned char tls_private; /* tls is its own */
     unsigned char tls_reused;  /* ... taken from the pool (tls.c) */
-    unsigned trap_depth; /* greenrun frames it is in (hooks/trap.c) */
+    unsigned trap_depth;       /* greenrun frames it is in (hooks/trap.c) */
     char name[16];
 };
 
@@ -150,9 +150,9 @@ struct green__stats {
     uint64_t parks;
     uint64_t fd_waits;
     uint64_t timed_waits;
-    uint64_t file_calls;     /* passed through on regular files: may block */
-    uint64_t monitor_events; /* threads that held the OS thread too long */
-    uint64_t offloaded;      /* calls run on the native pool (offload.c) */
+    uint64_t file_calls;       /* passed through on regular files: may block */
+    uint64_t monitor_events;   /* threads that held the OS thread too long */
+    uint64_t offloaded;        /* calls run on the native pool (offload.c) */
     uint64_t preemptions;      /* threads switched out by a time slice */
     uint64_t preempt_deferred; /* ticks that found no safe point */
 };
@@ -207,12 +207,12 @@ struct green__hub {
     void *tls_pool; /* ended threads' blocks, linked through their first word */
     struct libc_state *libc_stash; /* C library blocks of freed ones */
     struct green__ended *ended;    /* released threads' handles (handles.c) */
-    volatile char trap_selector; /* Syscall User Dispatch (hooks/trap.c) */
-    unsigned char trap_on;       /* ... is enabled on this OS thread */
-    unsigned char preempt_on;    /* time slices (hooks/preempt.c) */
-    unsigned char preempt_armed; /* ... its timer is ticking */
+    volatile char trap_selector;   /* Syscall User Dispatch (hooks/trap.c) */
+    unsigned char trap_on;         /* ... is enabled on this OS thread */
+    unsigned char preempt_on;      /* time slices (hooks/preempt.c) */
+    unsigned char preempt_armed;   /* ... its timer is ticking */
     volatile sig_atomic_t preempt_wanted; /* yield at the next safe point */
-    uint64_t preempt_switches; /* stats.switches at the last tick */
+    uint64_t preempt_switches;            /* stats.switches at the last tick */
     long preempt_slice_ns;
     timer_t preempt_timer;
     const void *volatile preempt_blocked_pc; /* where a tick found it */
