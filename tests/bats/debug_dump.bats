@@ -9,10 +9,7 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/parked" ] || {
-        echo "fixture missing: $FIXTURES/parked (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures parked
 }
 
 teardown() {

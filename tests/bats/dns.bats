@@ -22,7 +22,7 @@ setup() {
     local f
     for f in fake_dns resolve; do
         if [ ! -x "$FIXTURES/$f" ]; then
-            echo "fixture missing: $FIXTURES/$f (make -C /work/main all)"
+            echo "fixture missing: $FIXTURES/$f (make all)"
             return 1
         fi
     done

@@ -10,7 +10,7 @@ load helpers
 setup() {
     greenrun_setup
     if [ ! -x "$FIXTURES/file_io" ]; then
-        echo "fixture missing: $FIXTURES/file_io (make -C /work/main all)"
+        echo "fixture missing: $FIXTURES/file_io (make all)"
         return 1
     fi
     unset GREENRUN_FILE_POOL

@@ -17,10 +17,7 @@ setup() {
         echo "gdb is missing (make deps installs it)"
         return 1
     }
-    [ -x "$FIXTURES/parked" ] || {
-        echo "fixture missing: $FIXTURES/parked (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures parked
 }
 
 teardown() {

@@ -14,10 +14,7 @@ setup() {
     # preempted, and never reported.  These tests are about the monitor of
     # a cooperative scheduler; preempt.bats has the preemptive case.
     export GREENRUN_SLICE_MS=0
-    [ -x "$FIXTURES/spinner" ] || {
-        echo "fixture missing: $FIXTURES/spinner (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures spinner
 }
 
 teardown() {

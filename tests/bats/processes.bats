@@ -11,10 +11,7 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/procs" ] || {
-        echo "fixture missing: $FIXTURES/procs (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures procs
 }
 
 teardown() {

@@ -14,10 +14,7 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/signals" ] || {
-        echo "fixture missing: $FIXTURES/signals (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures signals
 }
 
 teardown() {

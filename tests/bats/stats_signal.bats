@@ -10,10 +10,7 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/fatal_signal" ] || {
-        echo "fixture missing: $FIXTURES/fatal_signal (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures fatal_signal
 }
 
 teardown() {

@@ -12,10 +12,7 @@ load helpers
 
 setup() {
     greenrun_setup
-    [ -x "$FIXTURES/stdio_pipe" ] || {
-        echo "fixture missing: $FIXTURES/stdio_pipe (make -C /work/main all)"
-        return 1
-    }
+    require_fixtures stdio_pipe
 }
 
 teardown() {
