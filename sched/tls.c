@@ -22,8 +22,10 @@
  *     process, "multiple threads" (else malloc skips its locks);
  *   - the OS thread's tid, which glibc uses when handed the descriptor as a
  *     pthread_t (names, CPU clocks) and as an owner id;
- *   - list links pointing at themselves, so that glibc's bookkeeping after
- *     fork can unlink the calling thread's descriptor harmlessly;
+ *   - list links pointing at themselves: greenrun's fork runs on the OS
+ *     thread's own descriptor (green__tls_before_fork), but should glibc's
+ *     bookkeeping after a fork ever meet a green descriptor, unlinking it
+ *     is harmless;
  *   - an empty list of held robust mutexes.  glibc keeps it right after the
  *     tid (tid, an unused pid, then robust_prev and robust_head), which is
  *     checked once on the OS thread's own descriptor, where both point at
