@@ -38,4 +38,5 @@ struct green__real_fns green__real = {
     .pthread_cond_signal = pthread_cond_signal,
     .pthread_cond_broadcast = pthread_cond_broadcast,
     .sigaction = sigaction,
+    .syscall = syscall, /* stack.c */
 };
