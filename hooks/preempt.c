@@ -22,12 +22,13 @@
  * qsort comparator, a dl_iterate_phdr callback): another thread wanting
  * that lock waits on a futex, which the syscall trap turns into a park.
  * So preemption is on only where the trap is (private TLS and Syscall
- * User Dispatch).  The timer is armed when a second thread starts and
- * disarmed as soon as a lone thread is about to block in the kernel, whose
- * call a tick would interrupt.  Every program handler greenrun installs
- * keeps SA_RESTART semantics; SIGURG is kept out of signal masks while
- * preemption is on, and a SIGURG the timer did not send goes to the
- * program's own action.
+ * User Dispatch).  The timer is armed when a second thread starts or
+ * program code resumes, disarmed as soon as a lone thread is about to
+ * block in the kernel, whose call a tick would interrupt, and when a tick
+ * finds the hub running (waiting for events, most likely).  Every program
+ * handler greenrun installs keeps SA_RESTART semantics; SIGURG is kept out of
+ * signal masks while preemption is on, and a SIGURG the timer did not send goes
+ * to the program's own action.
  */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -159,9 +160,15 @@ NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
         return;
     }
     struct green *g = h->current;
+    if (g == h->hub_thread) {
+        /* The hub waits for events or hands them out: nothing needs a
+         * slice, and an idle process should not wake 100 times a second.
+         * The next return to program code starts the ticks again. */
+        hook__preempt_disarm(h);
+        return;
+    }
     uintptr_t pc = hook__trap_pc(ctx);
-    const char *in =
-        g == h->hub_thread || g->trap_depth ? "greenrun" : locked_code(pc);
+    const char *in = g->trap_depth ? "greenrun" : locked_code(pc);
     if (in) {
         h->preempt_wanted = 1;
         h->preempt_blocked_pc = (const void *)pc;

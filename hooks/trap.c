@@ -98,6 +98,9 @@ NO_TRACE static void program_runs(struct green__hub *h)
     if (h->trap_on)
         h->trap_selector = h->live > 1 ? SYSCALL_DISPATCH_FILTER_BLOCK
                                        : SYSCALL_DISPATCH_FILTER_ALLOW;
+    /* The time slices stop while the hub waits (preempt.c). */
+    if (h->preempt_on && !h->preempt_armed)
+        hook__preempt_arm(h);
 }
 
 /* Is g a thread whose program code the selector (or preemption, which
