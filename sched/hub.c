@@ -212,8 +212,9 @@ static void on_wakeup(struct ev_loop *loop, ev_async *w, int revents)
     struct green__hub *h = green__container_of(w, struct green__hub, wakeup);
     (void)loop;
     (void)revents;
-    int kind = h->signal_arrived;
-    h->signal_arrived = 0;
+    /* One exchange: a signal arriving between a read and a reset would
+     * be lost. */
+    int kind = __atomic_exchange_n(&h->signal_arrived, 0, __ATOMIC_ACQ_REL);
     if (kind)
         deliver_eintr(h, kind);
     green__offload_finish(h);
