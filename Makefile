@@ -181,11 +181,19 @@ valgrind: deps all
 # Real programs as Debian ships them, driven under greenrun with a load
 # whose results are checked (tests/programs); longer than make test, and
 # they need large packages.
-PROGRAM_PACKAGES = mariadb-server mariadb-client
+PROGRAM_PACKAGES = mariadb-server mariadb-client privoxy tinyproxy stunnel4 \
+                   memcached apache2 squid microsocks redis-server
 
 test-programs: deps all
 	@scripts/install-deps $(PROGRAM_PACKAGES)
 	GREENRUN_BUILD=$(CURDIR)/$(B) bats tests/programs
+
+# The same tests, printed as the README's compatibility matrix: program,
+# Debian version, load, result, OS threads under load.
+.PHONY: compat-matrix
+compat-matrix: deps all
+	@scripts/install-deps $(PROGRAM_PACKAGES)
+	@scripts/compat-matrix $(B)
 
 # The peers and tools of the comparison; each is skipped when missing.
 BENCH_PACKAGES = wrk gnuplot-nox python3-gevent golang-go

@@ -11,6 +11,7 @@
 #     thread throughout, and a clean shutdown on SIGTERM.
 
 load ../bats/helpers
+load compat
 
 MARIADBD=/usr/sbin/mariadbd
 
@@ -65,6 +66,7 @@ serve_and_check() {
         echo "$output"
         return 1
     }
+    compat_threads "$(threads_of "$DB_PID")"
     assert_equal "$(threads_of "$DB_PID")" 1 "mariadbd's OS threads after slap"
     sql "CREATE DATABASE t; CREATE TABLE t.v (c INT, v INT) ENGINE=InnoDB"
     # Client c inserts v = c * 1000 + i for i in 1..20, one row a statement.
@@ -91,11 +93,13 @@ serve_and_check() {
 }
 
 @test "mariadbd --innodb-use-native-aio=0: 200 clients (mariadb-slap), 50 inserting clients, clean shutdown, one OS thread" {
+    compat_row "mariadbd (--innodb-use-native-aio=0)" mariadb-server "200 mariadb-slap clients (mixed SQL), then 50 clients x 20 INSERTs; COUNT and SUM checked"
     start_mariadb --innodb-use-native-aio=0
     serve_and_check
 }
 
 @test "mariadbd with its defaults (io_uring): the same" {
+    compat_row "mariadbd (InnoDB on io_uring)" mariadb-server "200 mariadb-slap clients (mixed SQL), then 50 clients x 20 INSERTs; COUNT and SUM checked"
     start_mariadb
     grep -q 'Using io_uring' "$DB/err.log" ||
         skip "this mariadbd does not use io_uring here"
