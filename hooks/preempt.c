@@ -51,8 +51,20 @@
 
 /* Code that may hold a lock greenrun cannot see: never preempted there. */
 static const char *const locked_libraries[] = {
-    "libc.so",  "ld-linux", "libgreenrun", "libev.so", "libstdc++",
-    "libgcc_s", "libasan",  "libubsan",    "libdl.so", "libpthread",
+    "libc.so",
+    "ld-linux",
+    "libgreenrun",
+    "libev.so",
+    "libstdc++",
+    "libgcc_s",
+    "libasan",
+    "libubsan",
+    "libdl.so",
+    "libpthread",
+    /* Allocators that replace malloc: the hub allocates too. */
+    "libjemalloc",
+    "libtcmalloc",
+    "libmimalloc",
 };
 
 static struct {
