@@ -54,6 +54,12 @@ void hook__disown_signal(int sig)
     }
 }
 
+void hook__unblock_owned(sigset_t *set)
+{
+    for (int i = 0; i < owned_count; i++)
+        sigdelset(set, owned[i].sig);
+}
+
 int hook__owns_signal(int sig)
 {
     return program_action(sig) != NULL;

@@ -13,6 +13,10 @@ int hook__own_signal(int sig, void (*handler)(int, siginfo_t *, void *),
 /* Undo the last hook__own_signal, for sig. */
 void hook__disown_signal(int sig);
 int hook__owns_signal(int sig);
+/* Take the owned signals out of a mask a program asks to block: a trapped
+ * call with SIGSYS blocked kills the process, and SIGURG blocked by one
+ * thread would stop every thread's time slices. */
+void hook__unblock_owned(sigset_t *set);
 /* sigaction on an owned signal: the program's action. */
 int hook__owned_sigaction(int sig, const struct sigaction *act,
                           struct sigaction *old);

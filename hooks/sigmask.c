@@ -12,15 +12,14 @@
 #include <signal.h>
 
 #include "hook.h"
-#include "trap.h"
+#include "owned.h"
 
 static const sigset_t *allowed(int how, const sigset_t *set, sigset_t *copy)
 {
-    if (!set || how == SIG_UNBLOCK ||
-        (!sigismember(set, SIGSYS) && !sigismember(set, SIGURG)))
+    if (!set || how == SIG_UNBLOCK)
         return set;
     *copy = *set;
-    hook__trap_allow_sigsys(copy);
+    hook__unblock_owned(copy);
     return copy;
 }
 

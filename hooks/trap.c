@@ -297,7 +297,7 @@ static long sigaction_raw(const long a[6])
         memcpy(&mask, (const char *)kact + 3 * sizeof(void *), sizeof mask);
         act.sa_flags = (int)flags;
         memcpy(&act.sa_mask, &mask, sizeof mask);
-        hook__trap_allow_sigsys(&act.sa_mask);
+        hook__unblock_owned(&act.sa_mask);
     }
     long r =
         hook__raw_sigaction((int)a[0], kact ? &act : NULL, a[2] ? &old : NULL);
@@ -538,14 +538,6 @@ void hook__trap_fork_child(struct green__hub *h)
         h->trap_on = 0;
 }
 
-void hook__trap_allow_sigsys(sigset_t *set)
-{
-    if (hook__owns_signal(SIGSYS))
-        sigdelset(set, SIGSYS);
-    if (hook__owns_signal(SIGURG))
-        sigdelset(set, SIGURG);
-}
-
 int hook__install_action(int sig, const struct sigaction *act,
                          struct sigaction *old)
 {
@@ -554,7 +546,7 @@ int hook__install_action(int sig, const struct sigaction *act,
         return real()->sigaction(sig, act, old);
     if (act) {
         mine = *act;
-        hook__trap_allow_sigsys(&mine.sa_mask);
+        hook__unblock_owned(&mine.sa_mask);
     }
     long r = hook__raw_sigaction(sig, act ? &mine : NULL, old);
     return r < 0 ? (int)hook__fail((int)r) : 0;

@@ -27,9 +27,6 @@ int hook__install_action(int sig, const struct sigaction *act,
  * or -errno; 0 if nr is not one of them.  For syscall() and the trap. */
 int hook__green_syscall(struct green__hub *h, long nr, const long args[6],
                         long *result);
-/* Remove SIGSYS from a mask a program asks to block while the layer is
- * on: a trapped call with SIGSYS blocked would kill the process. */
-void hook__trap_allow_sigsys(sigset_t *set);
 
 /* Enter greenrun's frames from a signal handler that interrupted program
  * code of g (the selector lets calls through), and leave them. */
