@@ -105,9 +105,8 @@ struct green {
     struct green *all_prev, *all_next; /* every thread of the hub */
     void *asan_fake_stack;
     void *tls; /* its thread pointer: own block (tls.c) or the OS thread's */
-    unsigned char tls_private; /* tls is its own */
-    unsigned char tls_reused;  /* ... taken from the pool (tls.c) */
-    unsigned trap_depth;       /* greenrun frames it is in (hooks/trap.c) */
+    unsigned char tls_reused; /* ... taken from the pool (tls.c) */
+    unsigned trap_depth;      /* greenrun frames it is in (hooks/trap.c) */
     char name[16];
 };
 

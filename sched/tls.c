@@ -251,7 +251,6 @@ int green__tls_create(struct green__hub *h, struct green *g, void *room)
         return -EAGAIN;
     init_descriptor(h, tcb, room);
     g->tls = tcb;
-    g->tls_private = 1;
     /* glibc would have set it when creating a pthread: its malloc locks. */
     ((struct green__tcb_head *)h->native_tp)->multiple_threads = 1;
     return 0;
@@ -261,9 +260,15 @@ int green__tls_create(struct green__hub *h, struct green *g, void *room)
  * library's TLS image leaves the ctype table pointers (isalpha, toupper)
  * NULL: glibc sets them as a thread starts (__ctype_init), and so does
  * installing the global locale, which a reused block also needs. */
+/* Whether g runs on a block of its own, not on the OS thread's. */
+static bool own_tls(const struct green *g)
+{
+    return g->tls != g->hub->native_tp;
+}
+
 void green__tls_fresh(struct green *g)
 {
-    if (!g->tls_private)
+    if (!own_tls(g))
         return;
     uselocale(LC_GLOBAL_LOCALE);
     if (g->tls_reused)
@@ -272,17 +277,16 @@ void green__tls_fresh(struct green *g)
 
 void green__tls_exit(struct green *g)
 {
-    if (g->tls_private)
+    if (own_tls(g))
         abi.call_dtors();
 }
 
 void green__tls_release(struct green__hub *h, struct green *g)
 {
     void *tcb = g->tls;
-    if (!g->tls_private)
+    if (!own_tls(g))
         return;
-    g->tls = NULL;
-    g->tls_private = 0;
+    g->tls = h->native_tp;
     if (h->tls_pool_count < POOL_MAX) {
         *(void **)tcb = h->tls_pool;
         h->tls_pool = tcb;
