@@ -38,7 +38,7 @@ struct green__hub *hook__parkable(void)
         return NULL;
     self->last_call = __builtin_return_address(0);
     struct green__hub *h = self->hub;
-    if (h->live > 1 || h->runq_head)
+    if (hook__others_may_run(h))
         return h;
     /* Alone, the caller blocks in the kernel: no tick may interrupt it. */
     hook__preempt_disarm(h);

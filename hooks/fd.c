@@ -140,8 +140,10 @@ static void let_ready_waiters_finish(struct green__hub *h, int fd)
         errno = saved_errno;
         return;
     }
+    green__lock();
     while ((g = e->waiters.head))
         green__wake(g, GREEN_READ | GREEN_WRITE);
+    green__unlock();
     green_yield();
 }
 

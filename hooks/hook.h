@@ -5,13 +5,14 @@
  * core calls and sets errno.  It passes through unless the caller is a green
  * thread (not libev, not the hub, not a native helper thread, not before the
  * constructor) and, for a call that would block, unless another green
- * thread exists that could run meanwhile: a lone thread blocks in the
- * kernel exactly as it would natively.
+ * thread exists that could run meanwhile: a lone thread (of the only
+ * hub) blocks in the kernel exactly as it would natively.
  */
 #ifndef GREEN_HOOK_H
 #define GREEN_HOOK_H
 
 #include "internal.h"
+#include "world.h"
 #include "shim.h"
 
 #define HOOK __attribute__((visibility("default")))
@@ -24,6 +25,14 @@
 static inline struct green__real_fns *real(void)
 {
     return green__real_ready();
+}
+
+/* Whether a green thread could run while the caller waits: another one of
+ * its hub, or, with several workers, one of another hub that may need to
+ * wake or cancel it (so no thread may block its OS thread then). */
+HOOK_HELPER static inline int hook__others_may_run(const struct green__hub *h)
+{
+    return h->live > 1 || h->runq_head || h->world->multi;
 }
 
 /* errno = -negative_errno; returns -1 (musl's __syscall_ret). */

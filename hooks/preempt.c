@@ -225,13 +225,20 @@ const char *hook__preempt_enable(struct green__hub *h, unsigned slice_ms)
     dl_iterate_phdr(add_ranges, NULL);
     if (hook__own_signal(SIGURG, on_tick, SA_RESTART | SA_NODEFER) < 0)
         return "SIGURG could not be taken";
-    if (make_timer(h) < 0) {
+    if (hook__preempt_enable_worker(h, slice_ms) < 0) {
         hook__disown_signal(SIGURG);
         return "no timer could be created";
     }
+    return NULL;
+}
+
+int hook__preempt_enable_worker(struct green__hub *h, unsigned slice_ms)
+{
+    if (make_timer(h) < 0)
+        return -1;
     h->preempt_slice_ns = (long)slice_ms * 1000000;
     h->preempt_on = 1;
-    return NULL;
+    return 0;
 }
 
 const char *hook__preempt_blocker(const void *pc, char *buf, size_t size)

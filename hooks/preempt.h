@@ -12,6 +12,9 @@ struct green__hub;
 /* Preempt hub h's threads after slice_ms of running.  NULL, or a phrase
  * saying why not (for --debug). */
 const char *hook__preempt_enable(struct green__hub *h, unsigned slice_ms);
+/* The per-OS-thread half of it (a timer for this OS thread), for another
+ * worker's hub h once the process preempts: 0, or -1. */
+int hook__preempt_enable_worker(struct green__hub *h, unsigned slice_ms);
 /* In a forked child: timers are not inherited. */
 void hook__preempt_fork_child(struct green__hub *h);
 /* A second thread exists: start the ticks. */

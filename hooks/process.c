@@ -43,6 +43,7 @@ HOOK pid_t fork(void)
     pid_t pid = real()->fork();
     green__tls_after_fork(h, tp, pid == 0);
     if (pid == 0) {
+        green__world_fork_child(h);
         hook__trap_fork_child(h);
         hook__preempt_fork_child(h);
         green__fork_child(green__hub);
@@ -84,7 +85,9 @@ static pid_t wait_green(struct green__hub *h, pid_t pid, int options,
         if (exited == 0)
             continue;
         green__arm_timeout(h->current, pause_ns);
+        green__lock();
         int woke = green__park_interruptible(h, GREEN__EINTR_RESTARTABLE);
+        green__unlock();
         if (woke == -ECANCELED)
             hook__cancelled();
         if (woke == -EINTR)

@@ -181,10 +181,15 @@ HOOK __sighandler_t signal(int sig, __sighandler_t handler)
 static int await_handler(struct green__hub *h)
 {
     int r;
-    while ((r = green__park_interruptible(h, GREEN__EINTR_SIGSUSPEND)) !=
-           -EINTR)
+    for (;;) {
+        green__lock();
+        r = green__park_interruptible(h, GREEN__EINTR_SIGSUSPEND);
+        green__unlock();
+        if (r == -EINTR)
+            break;
         if (r == -ECANCELED)
             hook__cancelled();
+    }
     return (int)hook__fail(-EINTR);
 }
 

@@ -41,7 +41,9 @@ static int sleep_green(struct green__hub *h, clockid_t clock, int flags,
         end = ns > INT64_MAX - now ? INT64_MAX : now + ns;
         green__arm_timeout(self, ns);
     }
+    green__lock();
     int woke = green__park_interruptible(h, GREEN__EINTR_ALWAYS);
+    green__unlock();
     if (woke == -ECANCELED)
         hook__cancelled();
     if (woke != -EINTR)

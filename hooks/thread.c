@@ -77,6 +77,7 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
     struct green *g;
     read_attr(attr, &ga);
     ga.name = green_name(self); /* as a new OS thread inherits it */
+    green__shim_start_workers(self->hub);
     int r = -green__spawn(self->hub, &g, fn, arg, &ga);
     if (r == 0) {
         *t = (pthread_t)g;
@@ -112,11 +113,13 @@ HOOK int pthread_detach(pthread_t t)
  * thread ends, then exits with status 0, as natively. */
 void hook__exit_main(struct green__hub *h)
 {
+    green__lock();
     h->live--;
-    if (h->live > 0) {
-        h->all_done = h->main_thread;
+    if (--h->world->live > 0) {
+        h->world->all_done = h->main_thread;
         green__park(h);
     }
+    green__unlock();
     exit(0);
 }
 

@@ -96,8 +96,9 @@ static uintptr_t text_start, text_size;
 NO_TRACE static void program_runs(struct green__hub *h)
 {
     if (h->trap_on)
-        h->trap_selector = h->live > 1 ? SYSCALL_DISPATCH_FILTER_BLOCK
-                                       : SYSCALL_DISPATCH_FILTER_ALLOW;
+        h->trap_selector = hook__others_may_run(h)
+                               ? SYSCALL_DISPATCH_FILTER_BLOCK
+                               : SYSCALL_DISPATCH_FILTER_ALLOW;
     /* The time slices stop while the hub waits (preempt.c). */
     if (h->preempt_on && !h->preempt_armed)
         hook__preempt_arm(h);
@@ -522,14 +523,21 @@ const char *hook__trap_enable(struct green__hub *h)
         return "greenrun's own text was not found";
     if (hook__own_signal(SIGSYS, on_sigsys, SA_NODEFER) < 0)
         return "SIGSYS could not be taken";
-    h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
-    if (dispatch_on(h) < 0) {
+    if (hook__trap_enable_worker(h) < 0) {
         hook__disown_signal(SIGSYS);
         return "the kernel lacks Syscall User Dispatch (Linux 5.11+)";
     }
     green__program_hook = on_program;
-    h->trap_on = 1;
     return NULL;
+}
+
+int hook__trap_enable_worker(struct green__hub *h)
+{
+    h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (dispatch_on(h) < 0)
+        return -1;
+    h->trap_on = 1;
+    return 0;
 }
 
 void hook__trap_fork_child(struct green__hub *h)

@@ -14,6 +14,9 @@ struct green__hub;
 /* Turn the layer on for hub h's OS thread.  0, or a phrase saying why it
  * cannot be (for --debug). */
 const char *hook__trap_enable(struct green__hub *h);
+/* The per-OS-thread half of it, for another worker's hub h once the
+ * process has the trap: 0, or -1 if the kernel refused. */
+int hook__trap_enable_worker(struct green__hub *h);
 /* In a forked child: dispatch is not inherited; turn it on again. */
 void hook__trap_fork_child(struct green__hub *h);
 

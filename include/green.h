@@ -12,8 +12,9 @@
  * and in nanoseconds; GREEN_FOREVER waits without limit.  Sync objects are
  * valid when zero-filled (GREEN_MUTEX_INIT and friends are all zeros).
  *
- * All green threads of a program run on the OS thread that called
- * green_main; the API must not be used from other OS threads.
+ * The green threads of a program run on the OS thread that called
+ * green_main, or on the workers green_main_workers starts beside it; the
+ * API must not be used from other OS threads.
  */
 #ifndef GREEN_H
 #define GREEN_H
@@ -47,6 +48,14 @@ typedef struct green_attr {
 /* Run fn(arg) as the first green thread and return once every green thread
  * has ended; *result (if not NULL) gets fn's return value.  0 or errno. */
 int green_main(void *(*fn)(void *), void *arg, void **result);
+
+/* green_main on `workers` OS threads: the caller's and workers - 1 more,
+ * each running the green threads placed on it (round-robin as they are
+ * spawned; a thread stays where it was placed).  Every function of this
+ * API works across workers.  The workers end before it returns.  1 is
+ * green_main.  0, EINVAL (0 or more than 1024 workers) or errno. */
+int green_main_workers(unsigned workers, void *(*fn)(void *), void *arg,
+                       void **result);
 
 /* Start fn(arg) on a new green thread; it first runs when the caller next
  * blocks or yields.  attr may be NULL.  0, EAGAIN (no memory for a stack)

@@ -8,6 +8,7 @@
  * process-shared one.
  */
 #include "internal.h"
+#include "world.h"
 
 #define BARRIER_MARK 0x67726e62u
 
@@ -38,10 +39,14 @@ int green__barrier_is_green(const void *b)
 int green__barrier_destroy(void *b)
 {
     struct barrier *bar = b;
+    int r = 0;
+    green__lock();
     if (bar->waiters.head)
-        return EBUSY;
-    bar->mark = 0;
-    return 0;
+        r = EBUSY;
+    else
+        bar->mark = 0;
+    green__unlock();
+    return r;
 }
 
 /* 0 for most threads, 1 for the one that completed the round, or a
@@ -53,14 +58,17 @@ int green__barrier_wait(void *b)
     struct green *g;
     if (!self)
         return -EPERM;
+    green__lock();
     if (++bar->arrived == bar->count) {
         bar->arrived = 0;
         bar->round++;
         while ((g = green__queue_pop(&bar->waiters)))
             green__wake(g, 0);
+        green__unlock();
         return 1;
     }
     green__queue_push(&bar->waiters, self);
     green__park_nocancel(self->hub);
+    green__unlock();
     return 0;
 }

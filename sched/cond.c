@@ -2,8 +2,9 @@
  * cond.c - green condition variables.
  *
  * A waiter queues itself on the cond before it releases the mutex, and both
- * happen before the next switch, so a signal sent after the release always
- * finds it: no wake-up is lost.  Signal wakes the longest waiter, which then
+ * happen before the next switch (and under the scheduler lock, when there
+ * are several hubs), so a signal sent after the release always finds it:
+ * no wake-up is lost.  Signal wakes the longest waiter, which then
  * takes the mutex again (waiting for it in FIFO order if need be); a
  * recursive mutex comes back at the depth it had.
  *
@@ -11,6 +12,7 @@
  * cond on CLOCK_REALTIME (clock id 0), as PTHREAD_COND_INITIALIZER is.
  */
 #include "internal.h"
+#include "world.h"
 
 #define CLOCK_MONOTONIC_BIT 2u
 
@@ -42,11 +44,14 @@ GREEN_EXPORT int green_cond_init(green_cond_t *c, clockid_t clock)
 
 GREEN_EXPORT int green_cond_destroy(green_cond_t *c)
 {
-    return as_cond(c)->waiters.head ? EBUSY : 0;
+    green__lock();
+    int r = as_cond(c)->waiters.head ? EBUSY : 0;
+    green__unlock();
+    return r;
 }
 
-static int wait_signalled(green_cond_t *c, green_mutex_t *m, clockid_t clock,
-                          const struct timespec *deadline)
+static int wait_locked(green_cond_t *c, green_mutex_t *m, clockid_t clock,
+                       const struct timespec *deadline)
 {
     struct green *self = green__current();
     if (!self || green__mutex_owner(m) != self)
@@ -63,6 +68,15 @@ static int wait_signalled(green_cond_t *c, green_mutex_t *m, clockid_t clock,
     /* ETIMEDOUT, or ECANCELED for a cancelled preloaded thread, which
      * must hold the mutex again when its cleanup handlers run. */
     return -woke;
+}
+
+static int wait_signalled(green_cond_t *c, green_mutex_t *m, clockid_t clock,
+                          const struct timespec *deadline)
+{
+    green__lock();
+    int r = wait_locked(c, m, clock, deadline);
+    green__unlock();
+    return r;
 }
 
 GREEN_EXPORT int green_cond_wait(green_cond_t *c, green_mutex_t *m)
@@ -89,16 +103,20 @@ GREEN_EXPORT int green_cond_clockwait(green_cond_t *c, green_mutex_t *m,
 
 GREEN_EXPORT int green_cond_signal(green_cond_t *c)
 {
+    green__lock();
     struct green *g = green__queue_pop(&as_cond(c)->waiters);
     if (g)
         green__wake(g, 0);
+    green__unlock();
     return 0;
 }
 
 GREEN_EXPORT int green_cond_broadcast(green_cond_t *c)
 {
     struct green *g;
+    green__lock();
     while ((g = green__queue_pop(&as_cond(c)->waiters)))
         green__wake(g, 0);
+    green__unlock();
     return 0;
 }

@@ -31,6 +31,7 @@
 #include <sys/epoll.h>
 
 #include "events.h"
+#include "world.h"
 
 /* Up to this many watchers live on the caller's stack: poll on a handful
  * of descriptors allocates nothing. */
@@ -102,7 +103,9 @@ static void on_ready(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
     (void)revents;
+    green__lock();
     green__wake(((struct watcher *)w)->owner, 0);
+    green__unlock();
 }
 
 static void add_watcher(struct waiting *s, int fd, int events)
@@ -200,7 +203,9 @@ static int park(struct waiting *s, int64_t timeout_ns)
     for (size_t i = 0; i < s->count; i++)
         ev_io_start(loop, &s->w[i].io);
     green__arm_timeout(s->h->current, timeout_ns);
+    green__lock();
     int r = green__park_interruptible(s->h, GREEN__EINTR_ALWAYS);
+    green__unlock();
     for (size_t i = 0; i < s->count; i++)
         ev_io_stop(loop, &s->w[i].io);
     return r;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "world.h"
 
 #define PAGE_BITS 8
 #define PAGE_ENTRIES (1u << PAGE_BITS)
@@ -88,9 +89,12 @@ int green__wait_fd(struct green__hub *h, int fd, int events, int64_t timeout_ns)
     h->stats.fd_waits++;
     watch_fd(self, e, fd, events & (EV_READ | EV_WRITE));
     ev_io_start(green__loop(h), &self->io);
-    green__queue_push(&e->waiters, self);
     green__arm_timeout(self, timeout_ns);
-    return green__park_interruptible(h, GREEN__EINTR_RESTARTABLE);
+    green__lock();
+    green__queue_push(&e->waiters, self);
+    int r = green__park_interruptible(h, GREEN__EINTR_RESTARTABLE);
+    green__unlock();
+    return r;
 }
 
 void green__fd_forget(struct green__hub *h, int fd)
@@ -99,8 +103,10 @@ void green__fd_forget(struct green__hub *h, int fd)
     struct green *g;
     if (!e)
         return;
+    green__lock();
     while ((g = e->waiters.head))
         green__wake(g, -EBADF);
+    green__unlock();
     unsigned generation = e->generation + 1;
     memset(e, 0, sizeof *e);
     e->generation = generation;

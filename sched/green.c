@@ -9,13 +9,19 @@
  *
  * An ended thread keeps its stack until it is joined; a detached one is
  * released by whoever runs next (green__reap), since a thread cannot unmap
- * the stack it is running on.
+ * the stack it is running on.  For the same reason an ended thread is
+ * marked done, and its joiner woken, only by whoever runs next on its hub:
+ * a joiner on another hub must not free a stack still in use.
+ *
+ * With several hubs a new thread is created on the hub it will run on
+ * (green__place), from that hub's pools, under the scheduler lock.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 #include "tls.h"
+#include "world.h"
 
 #define COLOUR_STEP 64
 #define COLOUR_SLOTS 16
@@ -73,20 +79,32 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     return 0;
 }
 
-int green__spawn(struct green__hub *h, struct green **out, void *(*fn)(void *),
-                 void *arg, const green_attr_t *attr)
+int green__spawn(struct green__hub *creator, struct green **out,
+                 void *(*fn)(void *), void *arg, const green_attr_t *attr)
 {
+    struct green__world *w = creator->world;
+    green__lock();
+    struct green__hub *h = green__place(creator);
     int r = green__create(h, out, fn, arg, attr);
-    if (r < 0)
+    if (r < 0) {
+        green__unlock();
         return r;
-    green__all_add(h, *out);
-    green__handle_reuse(h, *out); /* a stale handle now names this one */
-    (*out)->id = h->next_id++;
+    }
+    struct green *g = *out;
+    green__all_add(h, g);
+    green__handle_reuse(h, g); /* a stale handle now names this one */
+    g->id = green__next_id(h->world);
     h->live++;
     h->stats.spawned++;
     if (h->live > h->stats.peak_live)
         h->stats.peak_live = h->live;
-    green__runq_push(h, *out);
+    if (++w->live > w->peak_live)
+        w->peak_live = w->live;
+    if (h == creator)
+        green__runq_push(h, g);
+    else
+        green__inbox_push(h, g);
+    green__unlock();
     return 0;
 }
 
@@ -118,27 +136,41 @@ void green__exit(struct green__hub *h, void *result)
     if (green__thread_exit_hook)
         green__thread_exit_hook(self);
     self->result = result;
-    self->state = GREEN__DONE;
-    h->live--;
-    if (self->is_first)
-        h->first_result = result;
-    if (self->joiner)
-        green__wake(self->joiner, 0);
-    if (h->live == 0 && h->all_done)
-        green__wake(h->all_done, 0);
+    green__lock();
     /* The last thread ended and nobody waits for that (green_main and
      * main's pthread_exit do): only a forked child whose forking thread
      * was not main gets here.  POSIX: the process exits as if by exit(0),
      * atexit handlers included, as glibc does from the last thread. */
-    if (h->live == 0 && !h->all_done)
+    if (h->world->live == 1 && !h->world->all_done) {
+        green__unlock();
         exit(0);
-    if (self->detached)
-        h->dead = self;
-    else
-        green__queue_push(&h->zombies, self);
+    }
+    green__unlock();
+    h->exiting = self;
     green__schedule(h);
     green__assert(!"an ended green thread was resumed");
     __builtin_unreachable();
+}
+
+/* The rest of green__exit, by the next context to run on the hub. */
+static void finish_exit(struct green__hub *h, struct green *g)
+{
+    struct green__world *w = h->world;
+    green__lock();
+    g->state = GREEN__DONE;
+    h->live--;
+    w->live--;
+    if (g->is_first)
+        w->first_result = g->result;
+    if (g->joiner)
+        green__wake(g->joiner, 0);
+    if (w->live == 0 && w->all_done)
+        green__wake(w->all_done, 0);
+    if (g->detached)
+        green__release(h, g);
+    else
+        green__queue_push(&h->zombies, g);
+    green__unlock();
 }
 
 void green__release(struct green__hub *h, struct green *g)
@@ -159,10 +191,10 @@ void green__release(struct green__hub *h, struct green *g)
 
 void green__reap(struct green__hub *h)
 {
-    struct green *dead = h->dead;
-    if (dead) {
-        h->dead = NULL;
-        green__release(h, dead);
+    struct green *g = h->exiting;
+    if (g) {
+        h->exiting = NULL;
+        finish_exit(h, g);
     }
 }
 
@@ -177,9 +209,8 @@ GREEN_EXPORT int green_spawn(green_t **thread, void *(*fn)(void *), void *arg,
     return -green__spawn(h, thread, fn, arg, attr);
 }
 
-static int join(green_t *t, void **result, int64_t timeout_ns)
+static int join_locked(green_t *t, void **result, int64_t timeout_ns)
 {
-    struct green__hub *h = green__hub;
     struct green *self = green__current();
     if (!self)
         return EPERM;
@@ -190,7 +221,7 @@ static int join(green_t *t, void **result, int64_t timeout_ns)
     if (t->state != GREEN__DONE) {
         t->joiner = self;
         green__arm_timeout(self, timeout_ns);
-        int r = green__park(h);
+        int r = green__park(self->hub);
         if (r < 0) {
             t->joiner = NULL;
             return -r; /* ETIMEDOUT, or ECANCELED (preload) */
@@ -199,8 +230,16 @@ static int join(green_t *t, void **result, int64_t timeout_ns)
     if (result)
         *result = t->result;
     green__queue_remove(t);
-    green__release(h, t);
+    green__release(t->hub, t);
     return 0;
+}
+
+static int join(green_t *t, void **result, int64_t timeout_ns)
+{
+    green__lock();
+    int r = join_locked(t, result, timeout_ns);
+    green__unlock();
+    return r;
 }
 
 GREEN_EXPORT int green_join(green_t *thread, void **result)
@@ -216,15 +255,18 @@ GREEN_EXPORT int green_timedjoin(green_t *thread, void **result,
 
 GREEN_EXPORT int green_detach(green_t *t)
 {
-    if (t->detached || t->joiner)
+    green__lock();
+    if (t->detached || t->joiner) {
+        green__unlock();
         return EINVAL;
+    }
+    t->detached = 1; /* once released, its handle stands for a detached
+                        thread */
     if (t->state == GREEN__DONE) {
-        t->detached = 1; /* its handle now stands for a detached thread */
         green__queue_remove(t);
         green__release(t->hub, t);
-        return 0;
     }
-    t->detached = 1;
+    green__unlock();
     return 0;
 }
 

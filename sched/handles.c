@@ -22,6 +22,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "world.h"
 
 #define KIND_MASK 63u
 #define MIN_SLOTS 64
@@ -65,7 +66,7 @@ static int grow(struct green__ended *e)
 
 int green__handle_ended(struct green__hub *h, const void *handle)
 {
-    struct green__ended *e = h->ended;
+    struct green__ended *e = h->world->ended;
     uintptr_t addr = (uintptr_t)handle;
     if (!e || !e->count || (addr & KIND_MASK))
         return 0;
@@ -81,9 +82,9 @@ void green__handle_retire(struct green__hub *h, const struct green *g)
     uintptr_t addr = (uintptr_t)g;
     if (!g->stack.map || !g->id)
         return;
-    if (!h->ended && !(h->ended = calloc(1, sizeof *h->ended)))
+    if (!h->world->ended && !(h->world->ended = calloc(1, sizeof *h->world->ended)))
         return;
-    struct green__ended *e = h->ended;
+    struct green__ended *e = h->world->ended;
     if ((e->count + 1) * 4 > (e->mask + 1) * 3 && grow(e) < 0)
         return;
     size_t i = find(e, addr);
@@ -95,7 +96,7 @@ void green__handle_retire(struct green__hub *h, const struct green *g)
 
 void green__handle_reuse(struct green__hub *h, const struct green *g)
 {
-    struct green__ended *e = h->ended;
+    struct green__ended *e = h->world->ended;
     uintptr_t addr = (uintptr_t)g;
     if (!e || !e->count)
         return;
@@ -117,9 +118,9 @@ void green__handle_reuse(struct green__hub *h, const struct green *g)
 
 void green__handles_free(struct green__hub *h)
 {
-    if (h->ended) {
-        free(h->ended->slots);
-        free(h->ended);
-        h->ended = NULL;
+    if (h->world->ended) {
+        free(h->world->ended->slots);
+        free(h->world->ended);
+        h->world->ended = NULL;
     }
 }

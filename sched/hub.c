@@ -24,6 +24,7 @@
 
 #include "internal.h"
 #include "tls.h"
+#include "world.h"
 
 /* After this many green-to-green switches, and once every thread the last
  * poll woke has run, the hub polls for I/O again. */
@@ -99,8 +100,7 @@ void green__schedule(struct green__hub *h)
     switch_to(h, next);
 }
 
-/* Stop what a thread armed for its wait and take it out of its queue. */
-static void disarm(struct green__hub *h, struct green *g)
+void green__disarm_watchers(struct green__hub *h, struct green *g)
 {
     if (ev_is_active(&g->io))
         ev_io_stop(h->loop, &g->io);
@@ -108,6 +108,12 @@ static void disarm(struct green__hub *h, struct green *g)
         ev_timer_stop(h->loop, &g->timer);
     if (ev_is_active(&g->periodic))
         ev_periodic_stop(h->loop, &g->periodic);
+}
+
+/* Stop what a thread armed for its wait and take it out of its queue. */
+static void disarm(struct green__hub *h, struct green *g)
+{
+    green__disarm_watchers(h, g);
     green__queue_remove(g);
 }
 
@@ -124,8 +130,13 @@ int green__park(struct green__hub *h)
         return -ECANCELED;
     }
     h->stats.parks++;
+    /* Parked before the lock goes: a waker on another hub that finds us
+     * in a queue from now on wakes us, even before we have switched out
+     * (our hub takes us from its inbox only once we have). */
     self->state = GREEN__PARKED;
+    green__unlock();
     green__schedule(h);
+    green__lock();
     return self->wake_result;
 }
 
@@ -141,9 +152,11 @@ int green__park_nocancel(struct green__hub *h)
 
 void green__cancel(struct green *g)
 {
+    green__lock();
     g->cancel_pending = 1;
     if (g->state == GREEN__PARKED && cancel_due(g))
         green__wake(g, -ECANCELED);
+    green__unlock();
 }
 
 void green__wake(struct green *g, int r)
@@ -151,16 +164,29 @@ void green__wake(struct green *g, int r)
     struct green__hub *h = g->hub;
     if (g->state != GREEN__PARKED)
         return;
-    disarm(h, g);
+    green__queue_remove(g);
     g->wake_result = r;
     g->state = GREEN__RUNNABLE;
+    if (h != green__hub) {
+        green__inbox_push(h, g); /* its hub stops its watchers */
+        return;
+    }
+    green__disarm_watchers(h, g);
     green__runq_push(h, g);
+}
+
+/* Wake g from one of its hub's watcher callbacks. */
+static void wake_locked(struct green *g, int r)
+{
+    green__lock();
+    green__wake(g, r);
+    green__unlock();
 }
 
 static void on_io(struct ev_loop *loop, ev_io *w, int revents)
 {
     (void)loop;
-    green__wake(green__container_of(w, struct green, io),
+    wake_locked(green__container_of(w, struct green, io),
                 revents & (EV_READ | EV_WRITE));
 }
 
@@ -168,14 +194,14 @@ static void on_timer(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
-    green__wake(green__container_of(w, struct green, timer), -ETIMEDOUT);
+    wake_locked(green__container_of(w, struct green, timer), -ETIMEDOUT);
 }
 
 static void on_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
 {
     (void)loop;
     (void)revents;
-    green__wake(green__container_of(w, struct green, periodic), -ETIMEDOUT);
+    wake_locked(green__container_of(w, struct green, periodic), -ETIMEDOUT);
 }
 
 static int takes_eintr(const struct green *g, int kind)
@@ -202,9 +228,11 @@ static struct green *signal_taker(struct green__hub *h, int kind)
 
 static void deliver_eintr(struct green__hub *h, int kind)
 {
+    green__lock();
     struct green *g = signal_taker(h, kind);
     if (g)
         green__wake(g, -EINTR);
+    green__unlock();
 }
 
 static void on_wakeup(struct ev_loop *loop, ev_async *w, int revents)
@@ -298,11 +326,13 @@ struct green *green__adopt(struct green__hub *h, int counted)
     g->magic = GREEN__MAGIC;
     g->hub = h;
     g->state = GREEN__RUNNABLE;
-    g->id = counted ? h->next_id++ : 0;
+    g->id = counted ? green__next_id(h->world) : 0;
     g->tls = h->native_tp;
     green__init_watchers(g);
-    if (counted)
+    if (counted) {
         h->live++;
+        h->world->live++;
+    }
     green__all_add(h, g);
     h->current = g;
     return g;
@@ -324,13 +354,15 @@ static int start_hub_thread(struct green__hub *h)
     return green__create(h, &h->hub_thread, hub_main, h, &attr);
 }
 
-struct green__hub *green__hub_create(size_t default_stack)
+struct green__hub *green__hub_create(size_t default_stack,
+                                     struct green__world *world)
 {
     struct green__hub *h = calloc(1, sizeof *h);
     if (!h)
         return NULL;
+    h->world = world;
+    h->tid = gettid();
     h->default_stack = default_stack;
-    h->next_id = 1;
     h->native_tp = green__tp_get();
     ev_set_syserr_cb(on_libev_error);
     ev_async_init(&h->wakeup, on_wakeup);
@@ -369,11 +401,21 @@ void green__fork_child(struct green__hub *h)
     h->runq_len = h->batch_left = 0;
     h->live = 1;
     h->stats = (struct green__stats){.spawned = 1, .peak_live = 1};
-    h->dead = NULL;
-    h->all_done = NULL;
+    h->exiting = NULL;
+    h->world->live = 1;
+    h->world->all_done = NULL;
     if (self != h->main_thread)
         h->main_thread = NULL;
     green__offload_fork_child(h);
+    /* The inbox's eventfd is the parent's too: a child watching it would
+     * take the parent's wake-ups.  The child has one hub, no inbox. */
+    if (h->inbox_fd > 0) {
+        ev_io_stop(h->loop, &h->inbox_io);
+        green__real.close(h->inbox_fd);
+        h->inbox_fd = 0;
+    }
+    h->inbox = NULL;
+    h->inbox_rung = 0;
     if (h->loop)
         ev_loop_fork(h->loop);
 }
@@ -391,11 +433,17 @@ void green__hub_destroy(struct green__hub *h)
     green__fd_table_free(h);
     green__overflow_uninstall();
     green__offload_stop(h); /* its workers ring h->wakeup */
+    if (h->inbox_fd > 0) {
+        ev_io_stop(h->loop, &h->inbox_io);
+        green__real.close(h->inbox_fd);
+    }
     if (h->loop) {
         ev_async_stop(h->loop, &h->wakeup);
         ev_loop_destroy(h->loop);
     }
     if (green__hub == h)
         green__hub = NULL;
+    if (h->world->hub_count == 1 && h->world->hubs[0] == h)
+        h->world->hub_count = 0;
     free(h);
 }

@@ -180,18 +180,21 @@ struct green__hub {
     unsigned direct_switches; /* since the hub last polled for I/O */
     unsigned runq_len;
     unsigned batch_left; /* woken by the last poll and not yet run */
-    uint64_t next_id;
     unsigned colour;        /* offsets successive stacks' tops (green.c) */
-    size_t live;            /* started and not yet ended */
-    struct green *dead;     /* ended detached thread to release */
-    struct green *all_done; /* parked until live drops to 0 */
-    struct green *first;    /* the thread green_main started */
-    void *first_result;
+    size_t live;            /* of its threads, started and not yet ended */
     struct green__queue zombies; /* ended, not yet joined */
+    struct green *exiting;       /* ended, still on its stack: reap it */
     struct green *main_thread;   /* the adopted main thread (preload) */
     struct green *all;           /* every thread not yet released */
-    struct green__queue once_waiters;
-    struct green__queue addr_waiters[GREEN__ADDR_BUCKETS];
+    struct green__world *world;  /* the hubs it works with (world.h) */
+    unsigned worker;             /* its index in world->hubs */
+    pid_t tid;                   /* of its OS thread (for debuggers) */
+    struct green *own_context; /* a worker OS thread's, parked while its
+                                  hub serves (world.c) */
+    struct green *inbox; /* woken by other hubs, not yet queued (world.c) */
+    unsigned char inbox_rung; /* ... and its eventfd was written */
+    int inbox_fd;             /* that eventfd, once there are workers */
+    ev_io inbox_io;
     size_t default_stack;
     struct green__slab *slabs;      /* of default-size stacks (stack.c) */
     struct green__slab *slab_spare; /* ... the one empty slab kept */
@@ -205,7 +208,6 @@ struct green__hub {
     unsigned tls_pool_count;
     void *tls_pool; /* ended threads' blocks, linked through their first word */
     struct libc_state *libc_stash; /* C library blocks of freed ones */
-    struct green__ended *ended;    /* released threads' handles (handles.c) */
     volatile char trap_selector;   /* Syscall User Dispatch (hooks/trap.c) */
     unsigned char trap_on;         /* ... is enabled on this OS thread */
     unsigned char preempt_on;      /* time slices (hooks/preempt.c) */
@@ -222,7 +224,10 @@ struct green__hub {
 extern __thread struct green__hub *green__hub
     __attribute__((tls_model("initial-exec")));
 
-struct green__hub *green__hub_create(size_t default_stack);
+struct green__world;
+/* A hub for the calling OS thread, in world (world.h). */
+struct green__hub *green__hub_create(size_t default_stack,
+                                     struct green__world *world);
 void green__hub_destroy(struct green__hub *h);
 
 /* After fork, in the child: keep only the calling green thread. */
@@ -266,7 +271,9 @@ void green__all_remove(struct green__hub *h, struct green *g);
 /* Prepare the watchers every green thread carries for its waits. */
 void green__init_watchers(struct green *g);
 
-/* Park the current green thread until green__wake(g, r); returns r. */
+/* Park the current green thread until green__wake(g, r); returns r.
+ * Called with the scheduler lock held (world.h), which it drops while
+ * parked and holds again when it returns; so are all park variants. */
 int green__park(struct green__hub *h);
 /* Park where POSIX has no cancellation point (mutex, rwlock, once...):
  * a pending cancel neither prevents nor ends this wait. */
@@ -282,8 +289,11 @@ void green__signal_arrived(struct green__hub *h, int restart);
  * (or its next one) unless g disabled cancellation. */
 void green__cancel(struct green *g);
 /* Make a parked thread runnable with result r; stops its watchers and
- * takes it out of the queue it waits in.  No-op unless parked. */
+ * takes it out of the queue it waits in.  No-op unless parked.  Called
+ * with the scheduler lock held; g may belong to another hub. */
 void green__wake(struct green *g, int r);
+/* Stop the libev watchers g armed for its wait (on its own hub only). */
+void green__disarm_watchers(struct green__hub *h, struct green *g);
 
 /* Switch to the next runnable thread (or the hub) and come back later. */
 void green__schedule(struct green__hub *h);
@@ -355,7 +365,8 @@ void green__handles_free(struct green__hub *h);
  * returned; 0 if it has run. */
 int green__once_enter(green_once_t *once);
 void green__once_leave(green_once_t *once, int done);
-/* Release an ended detached thread once nobody runs on its stack. */
+/* Finish the exit of the thread that ended last on this hub, now that
+ * nobody runs on its stack: wake its joiner, or release it if detached. */
 void green__reap(struct green__hub *h);
 
 /* ---- Thread-specific values (specific.c) --------------------------------- */
@@ -438,8 +449,8 @@ static inline void green__asan_fresh_stack(const struct green__stack *s)
 static inline void green__asan_leave(struct green *from, struct green *to)
 {
     /* An ending thread passes NULL: its fake stack can go. */
-    __sanitizer_start_switch_fiber(
-        from->state == GREEN__DONE ? NULL : &from->asan_fake_stack,
+    int ended = from->state == GREEN__DONE || from->hub->exiting == from;
+    __sanitizer_start_switch_fiber(ended ? NULL : &from->asan_fake_stack,
         to->stack.lo, (size_t)(to->stack.hi - to->stack.lo));
 }
 static inline void green__asan_arrive(struct green *self, struct green *from)

@@ -3,7 +3,10 @@
  *
  * All green threads of a hub run on one OS thread and switch only when they
  * park, so the mutex needs no atomics: its state changes between two
- * switches as one step.  Unlock hands the mutex straight to the first
+ * switches as one step.  With several hubs the scheduler lock (world.h)
+ * makes each change one step again; the functions named *_locked expect
+ * it held, for cond waits, which release and retake a mutex inside their
+ * own step.  Unlock hands the mutex straight to the first
  * waiter (it becomes the owner before it even runs), which gives FIFO order,
  * no lost wake-ups and no barging.
  *
@@ -22,6 +25,7 @@
 #include <limits.h>
 
 #include "internal.h"
+#include "world.h"
 
 /* glibc's kind values match GREEN_MUTEX_* in these bits; the others say
  * robust, process-shared..., which the preload hooks hand to glibc. */
@@ -51,12 +55,16 @@ struct green *green__mutex_owner(green_mutex_t *m)
     return as_mutex(m)->owner;
 }
 
+static int unlock_locked(struct mutex *mx);
+static int lock_locked(struct mutex *mx, clockid_t clock,
+                       const struct timespec *deadline);
+
 unsigned green__mutex_release(green_mutex_t *m)
 {
     struct mutex *mx = as_mutex(m);
     unsigned depth = mx->count;
     mx->count = 1;
-    int r = green_mutex_unlock(m);
+    int r = unlock_locked(mx);
     green__assert(r == 0);
     return depth;
 }
@@ -68,7 +76,7 @@ void green__mutex_reacquire(green_mutex_t *m, unsigned depth)
     struct green *self = green__current();
     unsigned char outer = self->no_cancel;
     self->no_cancel = 1;
-    int r = green__mutex_lock(m, CLOCK_MONOTONIC, NULL);
+    int r = lock_locked(as_mutex(m), CLOCK_MONOTONIC, NULL);
     self->no_cancel = outer;
     green__assert(r == 0);
     as_mutex(m)->count = depth;
@@ -86,7 +94,10 @@ GREEN_EXPORT int green_mutex_init(green_mutex_t *m, int kind)
 GREEN_EXPORT int green_mutex_destroy(green_mutex_t *m)
 {
     struct mutex *mx = as_mutex(m);
-    return mx->owner || mx->waiters.head ? EBUSY : 0;
+    green__lock();
+    int r = mx->owner || mx->waiters.head ? EBUSY : 0;
+    green__unlock();
+    return r;
 }
 
 /* Take the mutex without waiting: 0, EBUSY, or EDEADLK/EAGAIN when the
@@ -109,10 +120,9 @@ static int try_take(struct mutex *mx, struct green *self)
     return (mx->kind & KIND_MASK) == GREEN_MUTEX_ERRORCHECK ? EDEADLK : EBUSY;
 }
 
-int green__mutex_lock(green_mutex_t *m, clockid_t clock,
-                      const struct timespec *deadline)
+static int lock_locked(struct mutex *mx, clockid_t clock,
+                       const struct timespec *deadline)
 {
-    struct mutex *mx = as_mutex(m);
     struct green *self = green__current();
     if (!self)
         return EPERM;
@@ -146,17 +156,22 @@ int green__mutex_lock(green_mutex_t *m, clockid_t clock,
     }
 }
 
+int green__mutex_lock(green_mutex_t *m, clockid_t clock,
+                      const struct timespec *deadline)
+{
+    green__lock();
+    int r = lock_locked(as_mutex(m), clock, deadline);
+    green__unlock();
+    return r;
+}
+
 GREEN_EXPORT int green_mutex_lock(green_mutex_t *m)
 {
     return green__mutex_lock(m, CLOCK_MONOTONIC, NULL);
 }
 
-GREEN_EXPORT int green_mutex_trylock(green_mutex_t *m)
+static int trylock_locked(struct mutex *mx, struct green *self)
 {
-    struct mutex *mx = as_mutex(m);
-    struct green *self = green__current();
-    if (!self)
-        return EPERM;
     if (mx->pending && mx->owner != self) {
         /* Barge in.  The robbed waiter, runnable but not yet run, goes
          * back to the head of the queue and parks again when it runs. */
@@ -170,6 +185,17 @@ GREEN_EXPORT int green_mutex_trylock(green_mutex_t *m)
     return r == EDEADLK ? EBUSY : r;
 }
 
+GREEN_EXPORT int green_mutex_trylock(green_mutex_t *m)
+{
+    struct green *self = green__current();
+    if (!self)
+        return EPERM;
+    green__lock();
+    int r = trylock_locked(as_mutex(m), self);
+    green__unlock();
+    return r;
+}
+
 GREEN_EXPORT int green_mutex_timedlock(green_mutex_t *m, clockid_t clock,
                                        const struct timespec *deadline)
 {
@@ -179,9 +205,8 @@ GREEN_EXPORT int green_mutex_timedlock(green_mutex_t *m, clockid_t clock,
     return green__mutex_lock(m, clock, deadline);
 }
 
-GREEN_EXPORT int green_mutex_unlock(green_mutex_t *m)
+static int unlock_locked(struct mutex *mx)
 {
-    struct mutex *mx = as_mutex(m);
     struct green *self = green__current();
     if (!mx->owner)
         return EPERM;
@@ -196,4 +221,12 @@ GREEN_EXPORT int green_mutex_unlock(green_mutex_t *m)
     if (next)
         green__wake(next, 0);
     return 0;
+}
+
+GREEN_EXPORT int green_mutex_unlock(green_mutex_t *m)
+{
+    green__lock();
+    int r = unlock_locked(as_mutex(m));
+    green__unlock();
+    return r;
 }

@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "world.h"
 
 struct green__job {
     void (*fn)(void *arg);
@@ -190,8 +191,10 @@ int green__offload(struct green__hub *h, void (*fn)(void *arg), void *arg)
         return r;
     h->stats.offloaded++;
     /* Nothing else wakes this park; the loop is belt and braces. */
+    green__lock();
     while (!job.done)
         green__park_nocancel(h);
+    green__unlock();
     return 0;
 }
 
@@ -213,8 +216,10 @@ void green__offload_finish(struct green__hub *h)
     for (job = fifo; job;) {
         /* The job dies with its thread's stack frame once woken. */
         struct green__job *next = job->next;
+        green__lock();
         job->done = 1;
         green__wake(job->waiter, 0);
+        green__unlock();
         job = next;
     }
 }

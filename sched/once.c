@@ -2,7 +2,7 @@
  * once.c - run an initialiser exactly once.
  *
  * green_once_t is an int (like pthread_once_t), too small for a queue, so
- * threads that find an initialiser running wait in one hub-wide queue and
+ * threads that find an initialiser running wait in one process-wide queue and
  * re-check their own once object whenever any initialiser finishes.
  *
  * An initialiser that never returns (its thread was cancelled in it, or
@@ -12,31 +12,38 @@
  * initialiser.
  */
 #include "internal.h"
+#include "world.h"
 
 enum { ONCE_NEW = 0, ONCE_RUNNING = 1, ONCE_DONE = 2 };
 
 int green__once_enter(green_once_t *once)
 {
     struct green *self = green__current();
+    struct green__world *w = green__world_here();
+    /* Done is final: seen without the lock, it needs no more. */
+    if (__atomic_load_n(once, __ATOMIC_ACQUIRE) == ONCE_DONE)
+        return 0;
+    green__lock();
     while (*once == ONCE_RUNNING && self) {
-        green__queue_push(&self->hub->once_waiters, self);
+        green__queue_push(&w->once_waiters, self);
         green__park_nocancel(self->hub);
     }
-    if (*once == ONCE_DONE)
-        return 0;
-    *once = ONCE_RUNNING;
-    return 1;
+    int run = *once != ONCE_DONE;
+    if (run)
+        *once = ONCE_RUNNING;
+    green__unlock();
+    return run;
 }
 
 void green__once_leave(green_once_t *once, int done)
 {
-    struct green *self = green__current();
-    *once = done ? ONCE_DONE : ONCE_NEW;
-    if (self) {
-        struct green *g;
-        while ((g = green__queue_pop(&self->hub->once_waiters)))
-            green__wake(g, 0);
-    }
+    struct green__world *w = green__world_here();
+    struct green *g;
+    green__lock();
+    __atomic_store_n(once, done ? ONCE_DONE : ONCE_NEW, __ATOMIC_RELEASE);
+    while (w && (g = green__queue_pop(&w->once_waiters)))
+        green__wake(g, 0);
+    green__unlock();
 }
 
 GREEN_EXPORT int green_once(green_once_t *once, void (*fn)(void))

@@ -8,7 +8,9 @@
  * and resolves the whole table with dlsym in shim/real.c.
  */
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "real.h"
@@ -39,4 +41,8 @@ struct green__real_fns green__real = {
     .pthread_cond_broadcast = pthread_cond_broadcast,
     .sigaction = sigaction,
     .syscall = syscall, /* stack.c */
+    /* Workers (world.c). */
+    .eventfd = eventfd,
+    .pthread_self = pthread_self,
+    .sched_yield = sched_yield,
 };

@@ -90,6 +90,7 @@ X_HOOK(int, setsockopt, (int fd, int level, int name, const void *val,
 X_REAL(int, getsockopt, (int fd, int level, int name, void *val,
                          socklen_t *len))
 X_HOOK(int, close, (int fd))
+X_REAL(int, eventfd, (unsigned initval, int flags))
 X_HOOK(int, fclose, (void *stream))
 
 /* Readiness waits (hooks/poll.c). */

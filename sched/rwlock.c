@@ -13,6 +13,7 @@
  * the first queued writer before any reader.
  */
 #include "internal.h"
+#include "world.h"
 
 #define WANTS_WRITE 1
 
@@ -61,7 +62,10 @@ GREEN_EXPORT int green_rwlock_init(green_rwlock_t *rw)
 GREEN_EXPORT int green_rwlock_destroy(green_rwlock_t *rw)
 {
     struct rwlock *l = as_rwlock(rw);
-    return l->readers || l->writer || l->waiters.head ? EBUSY : 0;
+    green__lock();
+    int r = l->readers || l->writer || l->waiters.head ? EBUSY : 0;
+    green__unlock();
+    return r;
 }
 
 static int try_lock(struct rwlock *l, struct green *self, int write)
@@ -79,13 +83,9 @@ static int try_lock(struct rwlock *l, struct green *self, int write)
     return 0;
 }
 
-static int lock(green_rwlock_t *rw, int write, clockid_t clock,
-                const struct timespec *deadline)
+static int lock_locked(struct rwlock *l, struct green *self, int write,
+                       clockid_t clock, const struct timespec *deadline)
 {
-    struct rwlock *l = as_rwlock(rw);
-    struct green *self = green__current();
-    if (!self)
-        return EPERM;
     int r = try_lock(l, self, write);
     if (r != EBUSY)
         return r;
@@ -94,6 +94,29 @@ static int lock(green_rwlock_t *rw, int write, clockid_t clock,
     self->wait_flags = write ? WANTS_WRITE : 0;
     green__queue_push(&l->waiters, self);
     return green__park_nocancel(self->hub) < 0 ? ETIMEDOUT : 0;
+}
+
+static int lock(green_rwlock_t *rw, int write, clockid_t clock,
+                const struct timespec *deadline)
+{
+    struct green *self = green__current();
+    if (!self)
+        return EPERM;
+    green__lock();
+    int r = lock_locked(as_rwlock(rw), self, write, clock, deadline);
+    green__unlock();
+    return r;
+}
+
+static int trylock(green_rwlock_t *rw, int write)
+{
+    struct green *self = green__current();
+    if (!self)
+        return EPERM;
+    green__lock();
+    int r = try_lock(as_rwlock(rw), self, write);
+    green__unlock();
+    return r == EDEADLK ? EBUSY : r;
 }
 
 /* Hand the lock to whoever can have it now, in queue order. */
@@ -135,20 +158,12 @@ GREEN_EXPORT int green_rwlock_wrlock(green_rwlock_t *rw)
 
 GREEN_EXPORT int green_rwlock_tryrdlock(green_rwlock_t *rw)
 {
-    struct green *self = green__current();
-    if (!self)
-        return EPERM;
-    int r = try_lock(as_rwlock(rw), self, 0);
-    return r == EDEADLK ? EBUSY : r;
+    return trylock(rw, 0);
 }
 
 GREEN_EXPORT int green_rwlock_trywrlock(green_rwlock_t *rw)
 {
-    struct green *self = green__current();
-    if (!self)
-        return EPERM;
-    int r = try_lock(as_rwlock(rw), self, 1);
-    return r == EDEADLK ? EBUSY : r;
+    return trylock(rw, 1);
 }
 
 GREEN_EXPORT int green_rwlock_timedrdlock(green_rwlock_t *rw, clockid_t clock,
@@ -169,12 +184,16 @@ GREEN_EXPORT int green_rwlock_unlock(green_rwlock_t *rw)
 {
     struct rwlock *l = as_rwlock(rw);
     struct green *self = green__current();
+    int r = 0;
+    green__lock();
     if (l->writer && l->writer == self)
         l->writer = NULL;
     else if (!l->writer && l->readers > 0)
         l->readers--;
     else
-        return EPERM;
-    grant(l);
-    return 0;
+        r = EPERM;
+    if (!r)
+        grant(l);
+    green__unlock();
+    return r;
 }

@@ -10,6 +10,7 @@
 #include <limits.h>
 
 #include "internal.h"
+#include "world.h"
 
 #define SEM_MARK 0x6d65736e65657267ULL
 
@@ -45,14 +46,18 @@ int green__sem_is_green(const green_sem_t *s)
 
 GREEN_EXPORT int green_sem_destroy(green_sem_t *s)
 {
+    int r = 0;
+    green__lock();
     if (as_sem(s)->waiters.head)
-        return EBUSY;
-    as_sem(s)->mark = 0;
-    return 0;
+        r = EBUSY;
+    else
+        as_sem(s)->mark = 0;
+    green__unlock();
+    return r;
 }
 
-static int take(green_sem_t *s, clockid_t clock,
-                const struct timespec *deadline)
+static int take_locked(green_sem_t *s, clockid_t clock,
+                       const struct timespec *deadline)
 {
     struct sem *sm = as_sem(s);
     struct green *self;
@@ -72,6 +77,15 @@ static int take(green_sem_t *s, clockid_t clock,
     return -green__park_interruptible(self->hub, GREEN__EINTR_ALWAYS);
 }
 
+static int take(green_sem_t *s, clockid_t clock,
+                const struct timespec *deadline)
+{
+    green__lock();
+    int r = take_locked(s, clock, deadline);
+    green__unlock();
+    return r;
+}
+
 GREEN_EXPORT int green_sem_wait(green_sem_t *s)
 {
     return take(s, CLOCK_REALTIME, NULL);
@@ -80,10 +94,14 @@ GREEN_EXPORT int green_sem_wait(green_sem_t *s)
 GREEN_EXPORT int green_sem_trywait(green_sem_t *s)
 {
     struct sem *sm = as_sem(s);
+    int r = 0;
+    green__lock();
     if (sm->value == 0)
-        return EAGAIN;
-    sm->value--;
-    return 0;
+        r = EAGAIN;
+    else
+        sm->value--;
+    green__unlock();
+    return r;
 }
 
 GREEN_EXPORT int green_sem_timedwait(green_sem_t *s, clockid_t clock,
@@ -96,19 +114,21 @@ GREEN_EXPORT int green_sem_timedwait(green_sem_t *s, clockid_t clock,
 GREEN_EXPORT int green_sem_post(green_sem_t *s)
 {
     struct sem *sm = as_sem(s);
+    int r = 0;
+    green__lock();
     struct green *g = green__queue_pop(&sm->waiters);
-    if (g) {
+    if (g)
         green__wake(g, 0);
-        return 0;
-    }
-    if (sm->value >= INT_MAX)
-        return EOVERFLOW;
-    sm->value++;
-    return 0;
+    else if (sm->value >= INT_MAX)
+        r = EOVERFLOW;
+    else
+        sm->value++;
+    green__unlock();
+    return r;
 }
 
 GREEN_EXPORT int green_sem_getvalue(green_sem_t *s, int *value)
 {
-    *value = (int)as_sem(s)->value;
+    *value = (int)__atomic_load_n(&as_sem(s)->value, __ATOMIC_RELAXED);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "internal.h"
+#include "world.h"
 
 #define BLOCK 32
 
@@ -43,9 +44,14 @@ int green__specific_set(struct green *g, unsigned key, void *value)
 
 void green__specific_forget(struct green__hub *h, unsigned key)
 {
-    for (struct green *g = h->all; g; g = g->all_next)
-        if (green__specific_get(g, key))
-            green__specific_set(g, key, NULL);
+    /* Keys are the process's: every hub's threads forget it. */
+    struct green__world *w = h->world;
+    green__lock();
+    for (unsigned i = 0; i < w->hub_count; i++)
+        for (struct green *g = w->hubs[i]->all; g; g = g->all_next)
+            if (green__specific_get(g, key))
+                green__specific_set(g, key, NULL);
+    green__unlock();
 }
 
 void green__specific_free(struct green *g)

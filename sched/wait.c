@@ -7,6 +7,7 @@
 #include <limits.h>
 
 #include "internal.h"
+#include "world.h"
 
 GREEN_EXPORT void green_yield(void)
 {
@@ -36,7 +37,9 @@ GREEN_EXPORT int green_sleep(int64_t ns)
         return 0;
     }
     green__arm_timeout(self, ns);
+    green__lock();
     green__park(self->hub);
+    green__unlock();
     return 0;
 }
 

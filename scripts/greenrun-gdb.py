@@ -11,7 +11,8 @@
 # and `bt` show only the one running now (or the hub waiting for events).
 # The hub of the main OS thread is the static `main_hub` of
 # libgreenrun.so (shim/init.c); its list `all` links every green thread
-# through `all_next`, newest first.  A switched-out thread's stack starts
+# through `all_next`, newest first; with several workers its `world` lists
+# every hub, each run by the OS thread `tid`.  A switched-out thread's stack starts
 # with the frame green__switch left (sched/switch_x86_64.S):
 #
 #   +0 mxcsr and x87 control word, +8 r15, +16 r14, +24 r13, +32 r12,
@@ -51,14 +52,28 @@ def hub():
 
 
 def threads(h):
-    """Every green thread of hub h, oldest first."""
+    """Every green thread of hub h, oldest first (not a worker's own
+    context, id 0, parked for good)."""
     out = []
     g = h["all"]
     while int(g) != 0 and len(out) < 1000000:
-        out.append(g)
+        if int(g["id"]) != 0:
+            out.append(g)
         g = g["all_next"]
     out.reverse()
     return out
+
+
+def hubs(h):
+    """Every hub of main hub h's world: one per worker OS thread."""
+    w = h["world"]
+    count = int(w["hub_count"])
+    return [w["hubs"][i] for i in range(count)] if count > 1 else [h]
+
+
+def every_thread(h):
+    """(hub, thread) for every green thread of every hub."""
+    return [(hh, g) for hh in hubs(h) for g in threads(hh)]
 
 
 def label(g):
@@ -102,7 +117,7 @@ def wait_of(h, g, all_threads):
         text = "parked joining green thread %s" % label(joined[0])
     elif int(g["wait_addr"]):
         text = "parked on futex 0x%x" % int(g["wait_addr"])
-    elif int(q) and int(q) == int(h["once_waiters"].address):
+    elif int(q) and int(q) == int(h["world"]["once_waiters"].address):
         text = "parked until a once routine ends"
     elif int(q):
         m, owner = mutex_owner(h, q, all_threads)
@@ -132,23 +147,24 @@ def state_of(h, g, all_threads):
     return state
 
 
-def hub_os_thread():
-    """The gdb thread of the main OS thread, which runs the hub."""
+def hub_os_thread(h):
+    """The gdb thread of the OS thread that runs hub h."""
     inferior = gdb.selected_inferior()
     for t in inferior.threads():
-        if t.ptid[1] == inferior.pid:
+        if t.ptid[1] == int(h["tid"]):
             return t
-    raise gdb.GdbError("cannot find the main OS thread")
+    raise gdb.GdbError("cannot find the OS thread of a hub")
 
 
 class SavedContext:
-    """With g's saved registers loaded into the hub's OS thread."""
+    """With g's saved registers loaded into its hub's OS thread."""
 
-    def __init__(self, g):
+    def __init__(self, h, g):
+        self.h = h
         self.sp = int(g["sp"])
 
     def __enter__(self):
-        hub_os_thread().switch()
+        hub_os_thread(self.h).switch()
         gdb.newest_frame().select()
         self.before = {r: int(gdb.parse_and_eval("$" + r)) for r in SWAPPED}
         try:
@@ -179,9 +195,9 @@ def where(h, g):
         return ""
     try:
         if int(g) == int(h["current"]):
-            hub_os_thread().switch()
+            hub_os_thread(h).switch()
             return describe_frames()
-        with SavedContext(g):
+        with SavedContext(h, g):
             return describe_frames()
     except gdb.error:
         return ""
@@ -215,15 +231,19 @@ class InfoGreenThreads(gdb.Command):
         super().__init__("info green-threads", gdb.COMMAND_STATUS)
 
     def invoke(self, arg, from_tty):
-        h = hub()
-        all_threads = threads(h)
-        if int(h["current"]) == int(h["hub_thread"]):
-            print("  (the hub is waiting for events)")
-        for g in all_threads:
-            mark = "*" if int(g) == int(h["current"]) else " "
-            print("%s %-20s %s%s" % (mark, label(g),
-                                    state_of(h, g, all_threads),
-                                    where(h, g)))
+        every = every_thread(hub())
+        all_threads = [g for _, g in every]
+        many = len(hubs(hub())) > 1
+        for i, h in enumerate(hubs(hub())):
+            if many:
+                print("  worker %d:" % i)
+            if int(h["current"]) == int(h["hub_thread"]):
+                print("  (the hub is waiting for events)")
+            for g in threads(h):
+                mark = "*" if int(g) == int(h["current"]) else " "
+                print("%s %-20s %s%s" % (mark, label(g),
+                                        state_of(h, g, all_threads),
+                                        where(h, g)))
 
 
 class GreenThread(gdb.Command):
@@ -239,22 +259,22 @@ class GreenThread(gdb.Command):
         if not words:
             raise gdb.GdbError("usage: green-thread ID|all [COMMAND...]")
         command = words[1] if len(words) > 1 else "bt"
-        h = hub()
-        all_threads = threads(h)
+        every = every_thread(hub())
+        all_threads = [g for _, g in every]
         if words[0] == "all":
-            chosen = all_threads
+            chosen = every
         else:
-            chosen = [g for g in all_threads if str(int(g["id"])) == words[0]]
+            chosen = [(h, g) for h, g in every if str(int(g["id"])) == words[0]]
             if not chosen:
                 raise gdb.GdbError("no green thread %s" % words[0])
-        for g in chosen:
+        for h, g in chosen:
             print("green thread %s: %s" % (label(g),
                                            state_of(h, g, all_threads)))
             if int(g) == int(h["current"]):
-                hub_os_thread().switch()
+                hub_os_thread(h).switch()
                 gdb.execute(command)
             elif int(g["state"]) != 2:
-                with SavedContext(g):
+                with SavedContext(h, g):
                     gdb.execute(command)
 
 

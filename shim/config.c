@@ -7,6 +7,7 @@
  * An empty value counts as unset.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -19,9 +20,11 @@
 #define MAX_MONITOR_MS 3600000
 #define DEFAULT_SLICE_MS 10
 #define MAX_SLICE_MS 10000
+#define MAX_WORKERS 1024
 
 struct green__config green__config = {.stack_size = GREEN__STACK_DEFAULT,
                                       .slice_ms = DEFAULT_SLICE_MS,
+                                      .workers = 1,
                                       .syscall_trap = 1};
 
 static void reject(const char *name, const char *value, const char *accepted)
@@ -117,6 +120,31 @@ static void load_slice(void)
     green__config.slice_ms = (unsigned)n;
 }
 
+/* GREENRUN_WORKERS: a count, or "auto" for the CPUs this process may run
+ * on (its affinity mask, as taskset or a container sets it). */
+static void load_workers(void)
+{
+    const char *v = setting("GREENRUN_WORKERS");
+    char *end;
+    if (!v)
+        return;
+    if (!strcmp(v, "auto")) {
+        cpu_set_t cpus;
+        int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0
+                    ? CPU_COUNT(&cpus)
+                    : 1;
+        green__config.workers =
+            (unsigned)(n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n);
+        return;
+    }
+    errno = 0;
+    long n = strtol(v, &end, 10);
+    if (errno || *end || *v < '1' || *v > '9' || n > MAX_WORKERS)
+        reject("GREENRUN_WORKERS", v,
+               "auto (one per CPU) or a whole number from 1 to 1024");
+    green__config.workers = (unsigned)n;
+}
+
 static void load_tls(void)
 {
     const char *v = setting("GREENRUN_TLS");
@@ -165,5 +193,6 @@ void green__config_load(void)
     load_tls();
     load_bool("GREENRUN_SYSCALL_TRAP", &green__config.syscall_trap);
     load_slice();
+    load_workers();
     load_stats();
 }

@@ -43,6 +43,7 @@
 /* Before <link.h>: its <elf.h> defines EV_NONE and EV_CURRENT, which
  * would break <ev.h>'s own. */
 #include "internal.h"
+#include "world.h"
 
 #include <dlfcn.h>
 #include <link.h>
@@ -300,24 +301,32 @@ static int64_t timeout_left_ms(const struct green__hub *h, struct green *g)
     return left > 0 ? (int64_t)(left * 1000) : 0;
 }
 
+/* The thread of any hub of h's world that is g (is_joiner 0) or that g
+ * joins (is_joiner 1), or NULL. */
+static const struct green *find_thread(const struct green__hub *h,
+                                       const struct green *g, int is_joiner)
+{
+    const struct green__world *w = h->world;
+    unsigned hubs = w->hub_count > 1 ? w->hub_count : 1;
+    for (unsigned i = 0; i < hubs; i++) {
+        const struct green *t = w->hub_count > 1 ? w->hubs[i]->all : h->all;
+        for (int n = 0; t && n < MAX_THREADS; t = t->all_next, n++)
+            if ((is_joiner ? t->joiner : t) == g)
+                return t;
+    }
+    return NULL;
+}
+
 static const struct green *thread_of(const struct green__hub *h,
                                      const struct green *g)
 {
-    const struct green *t = h->all;
-    for (int n = 0; t && n < MAX_THREADS; t = t->all_next, n++)
-        if (t == g)
-            return t;
-    return NULL;
+    return find_thread(h, g, 0);
 }
 
 static const struct green *joined_by(const struct green__hub *h,
                                      const struct green *g)
 {
-    const struct green *t = h->all;
-    for (int n = 0; t && n < MAX_THREADS; t = t->all_next, n++)
-        if (t->joiner == g)
-            return t;
-    return NULL;
+    return find_thread(h, g, 1);
 }
 
 /* A pointer-sized word at p, which may lie in another object's bytes. */
@@ -376,7 +385,7 @@ static void add_wait(struct green__line *l, const struct green__hub *h,
     } else if (g->wait_addr) {
         green__line_add(l, "parked on futex ");
         green__line_hex(l, (uintptr_t)g->wait_addr);
-    } else if (g->q == &h->once_waiters) {
+    } else if (g->q == &h->world->once_waiters) {
         green__line_add(l, "parked until a once routine ends");
     } else if (g->q && (other = mutex_owner(h, g->q))) {
         green__line_add(l, "parked locking mutex ");
@@ -432,10 +441,14 @@ static void dump_thread(struct green__hub *h, struct green *g,
 {
     struct green__line l = {.len = 0};
     struct frames f = {.n = 0};
-    if (g == h->current)
-        frames_running(g, uc, &f);
-    else if (g->state != GREEN__DONE)
+    if (g == h->current) {
+        /* Another worker's running thread moves under our feet: its
+         * state, but no backtrace. */
+        if (h == green__hub)
+            frames_running(g, uc, &f);
+    } else if (g->state != GREEN__DONE) {
         frames_saved(g, &f);
+    }
     add_thread(&l, g);
     green__line_add(&l, ": ");
     add_state(&l, h, g, &f);
@@ -443,26 +456,66 @@ static void dump_thread(struct green__hub *h, struct green *g,
     print_frames(&f);
 }
 
-/* Oldest first, as the ids go: the list has the newest at its head. */
-static void dump(struct green__hub *h, const char *why, const ucontext_t *uc)
+/* The threads of hub h to dump (at most MAX_THREADS), and its oldest.  A
+ * worker's own context (id 0, parked for good) is none of the program's. */
+static unsigned long hub_threads(const struct green__hub *h,
+                                 struct green **oldest)
+{
+    unsigned long n = 0;
+    *oldest = NULL;
+    for (struct green *g = h->all; g && n < MAX_THREADS; g = g->all_next) {
+        *oldest = g;
+        n += g->id != 0;
+    }
+    return n;
+}
+
+/* Every hub's threads, oldest first, as the ids go: a hub's list has the
+ * newest at its head.  With several workers, each hub's under a line of
+ * its own. */
+static void dump(struct green__hub *here, const char *why,
+                 const ucontext_t *uc)
 {
     struct green__line l = {.len = 0};
-    unsigned long n = 0;
-    struct green *g, *last = NULL;
-    for (g = h->all; g && n < MAX_THREADS; g = g->all_next, n++)
-        last = g;
+    struct green__world *w = here->world;
+    unsigned hubs = w->hub_count > 1 ? w->hub_count : 1;
+    struct green__hub *only[1] = {here};
+    struct green__hub **list = w->hub_count > 1 ? w->hubs : only;
+    unsigned long total = 0, waiting = 0;
+    struct green *g;
+    for (unsigned i = 0; i < hubs; i++) {
+        total += hub_threads(list[i], &g);
+        waiting += list[i]->current == list[i]->hub_thread;
+    }
     green__line_add(&l, "greenrun: dump of pid ");
     green__line_dec(&l, (unsigned long)getpid());
     green__line_add(&l, " ");
     green__line_add(&l, why);
     green__line_add(&l, ": ");
-    green__line_dec(&l, n);
-    green__line_add(&l, n == 1 ? " green thread" : " green threads");
-    if (h->current == h->hub_thread)
-        green__line_add(&l, "; the hub is waiting for events");
+    green__line_dec(&l, total);
+    green__line_add(&l, total == 1 ? " green thread" : " green threads");
+    if (waiting == hubs)
+        green__line_add(&l, hubs == 1 ? "; the hub is waiting for events"
+                                      : "; the hubs are waiting for events");
     put(&l);
-    for (g = last; g && n > 0; g = g->all_prev, n--)
-        dump_thread(h, g, uc);
+    for (unsigned i = 0; i < hubs; i++) {
+        struct green__hub *h = list[i];
+        unsigned long n = hub_threads(h, &g);
+        if (hubs > 1) {
+            green__line_add(&l, "greenrun: worker ");
+            green__line_dec(&l, i);
+            green__line_add(&l, h->current == h->hub_thread
+                                    ? ": waiting for events"
+                                    : ": running");
+            put(&l);
+        }
+        for (; g && n > 0; g = g->all_prev) {
+            if (g->id == 0)
+                continue;
+            dump_thread(h, g, uc);
+            n--;
+        }
+    }
     green__line_add(&l,
                     "greenrun: end of dump (for every frame and line: gdb -p ");
     green__line_dec(&l, (unsigned long)getpid());
@@ -526,7 +579,14 @@ static void say_mode(void)
     green__line_dec(&l, (unsigned long)getpid());
     green__line_add(&l, " (");
     green__line_add(&l, exe_path[0] ? exe_path : "?");
-    green__line_add(&l, "), green threads on one OS thread, stacks of ");
+    if (green__config.workers > 1) {
+        green__line_add(&l, "), green threads on ");
+        green__line_dec(&l, green__config.workers);
+        green__line_add(&l, " OS threads (from the second thread on), "
+                            "stacks of ");
+    } else {
+        green__line_add(&l, "), green threads on one OS thread, stacks of ");
+    }
     green__line_dec(&l, (unsigned long)green__config.stack_size / 1024);
     green__line_add(&l, " KiB, monitor ");
     if (green__config.monitor_ms) {

@@ -10,14 +10,45 @@
  * stay cheap.
  */
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 
 #include "internal.h"
+#include "preempt.h"
 #include "shim.h"
+#include "trap.h"
+#include "world.h"
 
 /* The hub of the main OS thread.  Also keeps it reachable for leak
  * checkers, which do not look into thread-local storage. */
 static struct green__hub *main_hub;
+
+/* On each new worker's OS thread: what greenrun_init did for the main
+ * hub, for this one, without saying it again under --debug. */
+static void setup_worker(struct green__hub *h)
+{
+    h->private_tls = main_hub->private_tls;
+    if (main_hub->trap_on && hook__trap_enable_worker(h) == 0 &&
+        main_hub->preempt_on)
+        hook__preempt_enable_worker(h, green__config.slice_ms);
+    if (green__config.monitor_ms)
+        green__monitor_start(h);
+}
+
+void green__shim_start_workers(struct green__hub *h)
+{
+    static int started;
+    if (started || green__config.workers < 2 || h != main_hub)
+        return;
+    started = 1;
+    int r = green__workers_start(green__config.workers, setup_worker);
+    if (r < 0) {
+        green__say("greenrun: could not start every GREENRUN_WORKERS OS "
+                   "thread (");
+        green__say(strerror(-r));
+        green__say("); green threads run on those that started\n");
+    }
+}
 
 void green__shim_fork_child(struct green__hub *h)
 {
@@ -29,7 +60,8 @@ __attribute__((constructor)) static void greenrun_init(void)
 {
     green__real_ready();
     green__config_load();
-    struct green__hub *h = green__hub_create(green__config.stack_size);
+    struct green__hub *h = green__hub_create(green__config.stack_size,
+                                               &green__process_world);
     if (!h) {
         green__say("greenrun: cannot create the hub; running natively\n");
         return;
@@ -42,6 +74,7 @@ __attribute__((constructor)) static void greenrun_init(void)
         return;
     }
     main_hub = h;
+    green__world_add(h);
     green__debug_setup(h);
     green__shim_tls_setup(h);
     green__shim_trap_setup(h);

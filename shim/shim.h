@@ -31,6 +31,7 @@ struct green__config {
                           thread's TLS */
     int syscall_trap;  /* GREENRUN_SYSCALL_TRAP (default 1) */
     unsigned slice_ms; /* GREENRUN_SLICE_MS; 0: cooperative */
+    unsigned workers;  /* GREENRUN_WORKERS: OS threads running green ones */
 };
 extern struct green__config green__config;
 
@@ -54,6 +55,10 @@ void green__debug_setup(struct green__hub *h);
 /* Under GREENRUN_DEBUG, one line "greenrun: FEATURE: STATE (WHY)"; why may
  * be NULL. */
 void green__debug_say(const char *feature, const char *state, const char *why);
+
+/* Before the program's second thread starts: start the other
+ * GREENRUN_WORKERS - 1 workers, each set up as the main hub h is. */
+void green__shim_start_workers(struct green__hub *h);
 
 /* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
 void green__monitor_start(struct green__hub *h);

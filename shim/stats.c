@@ -2,7 +2,8 @@
  * stats.c - the GREENRUN_STATS report, printed once at exit.
  *
  * The counters live in the hub (sched/internal.h) and are plain per-hub
- * increments; this file only formats them.
+ * increments; this file only formats them: the process's total, then,
+ * with several workers (GREENRUN_WORKERS), one line per worker.
  *
  * "At exit" includes the end a signal's default action brings: a program
  * stopped with ^C or kill runs no atexit handler, and its report would be
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "world.h"
 #include "last_words.h"
 #include "line.h"
 #include "shim.h"
@@ -54,10 +56,16 @@ static void add_count(struct green__line *l, uint64_t value, const char *after)
     green__line_add(l, after);
 }
 
-static void format(struct green__line *l, const struct green__stats *s)
+/* who: NULL for the process, else the worker's number. */
+static void format(struct green__line *l, const struct green__stats *s,
+                   const unsigned *worker)
 {
     green__line_add(l, "greenrun: stats: pid ");
     add_count(l, (uint64_t)getpid(), ": ");
+    if (worker) {
+        green__line_add(l, "worker ");
+        add_count(l, *worker, ": ");
+    }
     add_count(l, s->spawned, " green threads (peak ");
     add_count(l, s->peak_live, " alive), ");
     add_count(l, s->switches, " switches, ");
@@ -72,6 +80,20 @@ static void format(struct green__line *l, const struct green__stats *s)
     add_count(l, s->offloaded, " calls offloaded to the pool\n");
 }
 
+static void add_stats(struct green__stats *sum, const struct green__stats *s)
+{
+    sum->spawned += s->spawned;
+    sum->switches += s->switches;
+    sum->parks += s->parks;
+    sum->fd_waits += s->fd_waits;
+    sum->timed_waits += s->timed_waits;
+    sum->file_calls += s->file_calls;
+    sum->monitor_events += s->monitor_events;
+    sum->offloaded += s->offloaded;
+    sum->preemptions += s->preemptions;
+    sum->preempt_deferred += s->preempt_deferred;
+}
+
 void green__stats_report_once(void)
 {
     static int reported;
@@ -80,8 +102,20 @@ void green__stats_report_once(void)
     if (!h || !green__config.stats ||
         __atomic_exchange_n(&reported, 1, __ATOMIC_SEQ_CST))
         return;
-    format(&l, &h->stats);
+    struct green__world *w = h->world;
+    struct green__stats total = h->stats;
+    if (w->hub_count > 1) {
+        total = (struct green__stats){.peak_live = w->peak_live};
+        for (unsigned i = 0; i < w->hub_count; i++)
+            add_stats(&total, &w->hubs[i]->stats);
+    }
+    format(&l, &total, NULL);
     emit(l.text);
+    for (unsigned i = 0; w->hub_count > 1 && i < w->hub_count; i++) {
+        l.len = 0;
+        format(&l, &w->hubs[i]->stats, &i);
+        emit(l.text);
+    }
 }
 
 /* Leave the last words with hooks/signal.c; called by the constructor

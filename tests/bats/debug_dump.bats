@@ -58,7 +58,7 @@ assert_frames() {
     kill -s RTMAX-2 "$PARKED_PID"
     local err=$BATS_TEST_TMPDIR/parked.err
     await_in "$err" "greenrun: end of dump"
-    grep -Eq "^greenrun: dump of pid $PARKED_PID on SIGRTMAX-2: 6 green threads; the hub is waiting for events\$" "$err"
+    grep -Eq "^greenrun: dump of pid $PARKED_PID on SIGRTMAX-2: 6 green threads; the hubs? (is|are) waiting for events\$" "$err"
     assert_states "$err"
     assert_frames "$err"
     proc_alive "$PARKED_PID"
@@ -103,7 +103,7 @@ assert_frames() {
     run --separate-stderr timeout -s KILL 30 "$GREENRUN" --debug true
     [ "$status" -eq 0 ]
     local line
-    for line in 'greenrun: mode: preloaded into pid [0-9]+ \([^)]*/true\), green threads on one OS thread, stacks of 256 KiB, monitor off, stats off, file pool off$' \
+    for line in 'greenrun: mode: preloaded into pid [0-9]+ \([^)]*/true\), green threads on (one OS thread|[0-9]+ OS threads \(from the second thread on\)), stacks of 256 KiB, monitor off, stats off, file pool off$' \
         '^greenrun: event loop: libev [0-9]+\.[0-9]+ with epoll$' \
         '^greenrun: thread dump on SIGRTMAX-2: on \(kill -s RTMAX-2 PID\)$' \
         '^greenrun: thread dump on SIGQUIT: on \(then its default action\)$' \

@@ -21,6 +21,10 @@ GREENRUN_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 GREENRUN_BUILD=${GREENRUN_BUILD:-$GREENRUN_ROOT/build}
 export GREENRUN_BUILD
 FIXTURES=$GREENRUN_BUILD/fixtures
+# The OS threads a greenrun'd program that starts threads runs on: one per
+# worker (GREENRUN_WORKERS, which scripts/run-tests sets for a second
+# pass); a program that never starts a thread stays on one.
+GREENRUN_OS_THREADS=${GREENRUN_WORKERS:-1}
 GREENRUN=$GREENRUN_ROOT/scripts/greenrun
 # make valgrind: every program the tests start under greenrun runs under
 # valgrind's memcheck too.  The process then bears the tool's name

@@ -14,6 +14,10 @@ setup() {
     # preempted, and never reported.  These tests are about the monitor of
     # a cooperative scheduler; preempt.bats has the preemptive case.
     export GREENRUN_SLICE_MS=0
+    # A hold matters to the threads that share the holder's OS thread:
+    # these tests put every thread on one (with several workers the
+    # spinner and the sleeper would each have one of their own).
+    export GREENRUN_WORKERS=1
     require_fixtures spinner
 }
 

@@ -90,3 +90,10 @@ X(overflow_reported_on_second_hub)
 /* test_offload.c */
 X(offload_pool_bounded_and_hub_runs)
 X(offload_jobs_run_side_by_side)
+
+/* test_workers.c */
+X(workers_mutex_exact_count)
+X(workers_cond_handoff_fifo)
+X(workers_sem_every_post_taken_once)
+X(workers_rwlock_no_torn_reads)
+X(workers_once_sleep_detach_result)
