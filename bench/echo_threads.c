@@ -19,6 +19,10 @@
  * (while the load generator connects and warms up) and then computes for S
  * seconds without a single system call: what time slices are for
  * (scripts/bench-preempt).
+ *
+ * With ECHO_WORK_ROUNDS=R, each connection hashes every message it read R
+ * times (FNV-1a over the bytes) before echoing it: a server whose work per
+ * message is CPU, what several workers are for (scripts/bench-workers).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -38,6 +42,19 @@
 
 #define BUF_SIZE 16384
 
+static unsigned work_rounds; /* ECHO_WORK_ROUNDS */
+static volatile uint64_t work_sink;
+
+/* R rounds of FNV-1a over the message, kept from being optimised away. */
+static void work(const char *buf, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned r = 0; r < work_rounds; r++)
+        for (size_t i = 0; i < n; i++)
+            h = (h ^ (unsigned char)buf[i]) * 0x100000001b3ull;
+    work_sink = h;
+}
+
 static void *connection(void *arg)
 {
     int fd = (int)(intptr_t)arg;
@@ -47,6 +64,8 @@ static void *connection(void *arg)
         ssize_t n = read(fd, buf, sizeof(buf));
         if (n < 0 && errno == EINTR)
             continue;
+        if (n > 0 && work_rounds)
+            work(buf, (size_t)n);
         if (n <= 0 || write_all(fd, buf, (size_t)n) != 0)
             break;
     }
@@ -74,7 +93,10 @@ int main(int argc, char **argv)
 {
     static double hog_seconds;
     const char *hog_env = getenv("ECHO_HOG_SECONDS");
+    const char *work_env = getenv("ECHO_WORK_ROUNDS");
     pthread_t t;
+    if (work_env)
+        work_rounds = (unsigned)strtoul(work_env, NULL, 10);
     if (hog_env && (hog_seconds = atof(hog_env)) > 0 &&
         pthread_create(&t, NULL, hog, &hog_seconds) != 0)
         die("pthread_create");

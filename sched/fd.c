@@ -45,18 +45,31 @@ static struct green__fd_entry *find_entry(struct green__hub *h, int fd)
     return &h->fd_pages[page][fd & (PAGE_ENTRIES - 1)];
 }
 
+/* Make fd's page; under the lock, as another worker's close may be
+ * looking through the page list meanwhile (green__fd_forget). */
+static int add_page(struct green__hub *h, size_t page)
+{
+    int r = 0;
+    green__lock();
+    if (page >= h->fd_page_count)
+        r = grow_pages(h, page + 1);
+    if (r == 0 && !h->fd_pages[page]) {
+        h->fd_pages[page] = calloc(PAGE_ENTRIES, sizeof **h->fd_pages);
+        if (!h->fd_pages[page])
+            r = -ENOMEM;
+    }
+    green__unlock();
+    return r;
+}
+
 struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd)
 {
     size_t page = (size_t)fd >> PAGE_BITS;
     if (fd < 0)
         return NULL;
-    if (page >= h->fd_page_count && grow_pages(h, page + 1) < 0)
+    if ((page >= h->fd_page_count || !h->fd_pages[page]) &&
+        add_page(h, page) < 0)
         return NULL;
-    if (!h->fd_pages[page]) {
-        h->fd_pages[page] = calloc(PAGE_ENTRIES, sizeof **h->fd_pages);
-        if (!h->fd_pages[page])
-            return NULL;
-    }
     return &h->fd_pages[page][fd & (PAGE_ENTRIES - 1)];
 }
 
@@ -97,19 +110,34 @@ int green__wait_fd(struct green__hub *h, int fd, int events, int64_t timeout_ns)
     return r;
 }
 
-void green__fd_forget(struct green__hub *h, int fd)
+/* Wake fd's waiters on hub h with EBADF and forget what h knew of it.
+ * Called locked. */
+static void forget_on(struct green__hub *h, int fd)
 {
     struct green__fd_entry *e = find_entry(h, fd);
     struct green *g;
     if (!e)
         return;
-    green__lock();
     while ((g = e->waiters.head))
         green__wake(g, -EBADF);
-    green__unlock();
     unsigned generation = e->generation + 1;
     memset(e, 0, sizeof *e);
     e->generation = generation;
+}
+
+/* Every hub keeps its own table (its watchers are its own), but a
+ * descriptor is the process's: closing it on one worker wakes the threads
+ * of every worker that wait on it. */
+void green__fd_forget(struct green__hub *h, int fd)
+{
+    struct green__world *w = h->world;
+    green__lock();
+    if (w->hub_count > 1)
+        for (unsigned i = 0; i < w->hub_count; i++)
+            forget_on(w->hubs[i], fd);
+    else
+        forget_on(h, fd);
+    green__unlock();
 }
 
 int green__fd_make_nonblocking(struct green__hub *h, int fd)

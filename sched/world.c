@@ -67,7 +67,10 @@ struct green__hub *green__place(struct green__hub *h)
     struct green__world *w = h->world;
     if (w->hub_count < 2)
         return h;
-    return w->hubs[w->next_hub++ % w->hub_count];
+    /* Round-robin, starting with the second hub: the main thread has
+     * the first to itself until others come round. */
+    w->next_hub = (w->next_hub + 1) % w->hub_count;
+    return w->hubs[w->next_hub];
 }
 
 /* ---- Inboxes ------------------------------------------------------------- */

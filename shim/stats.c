@@ -2,8 +2,9 @@
  * stats.c - the GREENRUN_STATS report, printed once at exit.
  *
  * The counters live in the hub (sched/internal.h) and are plain per-hub
- * increments; this file only formats them: the process's total, then,
- * with several workers (GREENRUN_WORKERS), one line per worker.
+ * increments; this file only formats them: the process's total, and with
+ * several workers (GREENRUN_WORKERS) each one's share at the end of the
+ * same line, so that the report stays one line per process.
  *
  * "At exit" includes the end a signal's default action brings: a program
  * stopped with ^C or kill runs no atexit handler, and its report would be
@@ -56,16 +57,10 @@ static void add_count(struct green__line *l, uint64_t value, const char *after)
     green__line_add(l, after);
 }
 
-/* who: NULL for the process, else the worker's number. */
-static void format(struct green__line *l, const struct green__stats *s,
-                   const unsigned *worker)
+static void format(struct green__line *l, const struct green__stats *s)
 {
     green__line_add(l, "greenrun: stats: pid ");
     add_count(l, (uint64_t)getpid(), ": ");
-    if (worker) {
-        green__line_add(l, "worker ");
-        add_count(l, *worker, ": ");
-    }
     add_count(l, s->spawned, " green threads (peak ");
     add_count(l, s->peak_live, " alive), ");
     add_count(l, s->switches, " switches, ");
@@ -77,7 +72,22 @@ static void format(struct green__line *l, const struct green__stats *s,
     add_count(l, s->monitor_events, " monitor events, ");
     add_count(l, s->preemptions, " preemptions (");
     add_count(l, s->preempt_deferred, " ticks deferred), ");
-    add_count(l, s->offloaded, " calls offloaded to the pool\n");
+    add_count(l, s->offloaded, " calls offloaded to the pool");
+}
+
+/* "; per worker (threads, switches, parks, preemptions): [a, b, c, d]..." */
+static void format_workers(struct green__line *l, const struct green__world *w)
+{
+    green__line_add(l, "; per worker (threads, switches, parks, "
+                       "preemptions):");
+    for (unsigned i = 0; i < w->hub_count; i++) {
+        const struct green__stats *s = &w->hubs[i]->stats;
+        green__line_add(l, " [");
+        add_count(l, s->spawned, ", ");
+        add_count(l, s->switches, ", ");
+        add_count(l, s->parks, ", ");
+        add_count(l, s->preemptions, "]");
+    }
 }
 
 static void add_stats(struct green__stats *sum, const struct green__stats *s)
@@ -109,13 +119,11 @@ void green__stats_report_once(void)
         for (unsigned i = 0; i < w->hub_count; i++)
             add_stats(&total, &w->hubs[i]->stats);
     }
-    format(&l, &total, NULL);
+    format(&l, &total);
+    if (w->hub_count > 1)
+        format_workers(&l, w);
+    green__line_add(&l, "\n");
     emit(l.text);
-    for (unsigned i = 0; w->hub_count > 1 && i < w->hub_count; i++) {
-        l.len = 0;
-        format(&l, &w->hubs[i]->stats, &i);
-        emit(l.text);
-    }
 }
 
 /* Leave the last words with hooks/signal.c; called by the constructor

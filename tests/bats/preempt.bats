@@ -62,8 +62,9 @@ preempted() {
 }
 
 @test "preempt: with GREENRUN_SLICE_MS=0 (--slice 0) greenrun is cooperative, as before" {
-    run --separate-stderr timeout -s KILL 20 "$GREENRUN" --slice 0 \
-        "$FIXTURES/preempt_cases" compute
+    # One worker: with two, the ticker has an OS thread of its own.
+    GREENRUN_WORKERS=1 run --separate-stderr timeout -s KILL 20 \
+        "$GREENRUN" --slice 0 "$FIXTURES/preempt_cases" compute
     [ "$status" -eq 0 ]
     assert_equal "$output" "compute: ticker kept ticking: no" \
         "cooperative output"
