@@ -69,6 +69,7 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     g->detached = attr && attr->detached;
     set_name(g, attr ? attr->name : NULL);
     green__init_watchers(g);
+    green__tsan_created(g, 0);
     g->tls = h->native_tp;
     if (tls_room && (r = green__tls_create(h, g, top - tls_room)) < 0) {
         green__stack_release(h, &stack, usable == h->default_stack);
@@ -178,6 +179,7 @@ void green__release(struct green__hub *h, struct green *g)
     struct green__stack stack = g->stack;
     green__assert(g->state != GREEN__PARKED);
     g->magic = 0;
+    green__tsan_released(g);
     green__handle_retire(h, g);
     green__specific_free(g);
     green__tls_release(h, g);

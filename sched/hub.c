@@ -78,6 +78,7 @@ static void switch_to(struct green__hub *h, struct green *next)
     h->previous = self;
     h->current = next;
     green__asan_leave(self, next);
+    green__tsan_switch(next);
     /* From here on this code touches no TLS until it is resumed. */
     if (self->tls != next->tls)
         green__tp_set(next->tls);
@@ -329,6 +330,7 @@ struct green *green__adopt(struct green__hub *h, int counted)
     g->id = counted ? green__next_id(h->world) : 0;
     g->tls = h->native_tp;
     green__init_watchers(g);
+    green__tsan_created(g, 1);
     if (counted) {
         h->live++;
         h->world->live++;

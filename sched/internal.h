@@ -104,6 +104,7 @@ struct green {
     unsigned io_generation;    /* of io's fd when io was last set */
     struct green *all_prev, *all_next; /* every thread of the hub */
     void *asan_fake_stack;
+    void *tsan_fiber; /* ThreadSanitizer builds: its fiber */
     void *tls; /* its thread pointer: own block (tls.c) or the OS thread's */
     unsigned char tls_reused; /* ... taken from the pool (tls.c) */
     unsigned trap_depth;      /* greenrun frames it is in (hooks/trap.c) */
@@ -478,6 +479,50 @@ static inline void green__asan_arrive(struct green *self, struct green *from)
 {
     (void)self;
     (void)from;
+}
+#endif
+
+/* ThreadSanitizer follows green threads as fibers (make tsan). */
+#if defined(__SANITIZE_THREAD__)
+#define GREEN__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GREEN__TSAN 1
+#endif
+#endif
+
+#ifdef GREEN__TSAN
+void *__tsan_get_current_fiber(void);
+void *__tsan_create_fiber(unsigned flags);
+void __tsan_destroy_fiber(void *fiber);
+void __tsan_switch_to_fiber(void *fiber, unsigned flags);
+static inline void green__tsan_created(struct green *g, int adopted)
+{
+    g->tsan_fiber = adopted ? __tsan_get_current_fiber()
+                            : __tsan_create_fiber(0);
+}
+static inline void green__tsan_released(struct green *g)
+{
+    if (g->stack.map)
+        __tsan_destroy_fiber(g->tsan_fiber);
+}
+static inline void green__tsan_switch(struct green *to)
+{
+    __tsan_switch_to_fiber(to->tsan_fiber, 0);
+}
+#else
+static inline void green__tsan_created(struct green *g, int adopted)
+{
+    (void)g;
+    (void)adopted;
+}
+static inline void green__tsan_released(struct green *g)
+{
+    (void)g;
+}
+static inline void green__tsan_switch(struct green *to)
+{
+    (void)to;
 }
 #endif
 
