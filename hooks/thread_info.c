@@ -128,8 +128,9 @@ HOOK int pthread_kill(pthread_t t, int sig)
         return 0; /* glibc 2.34+: an ended thread is sent nothing */
     if (sig == 0)
         return 0;
+    /* To the OS thread of g's worker, whose hub delivers it to g. */
     g->hub->signal_target = g;
-    return real()->pthread_kill(os_thread(), sig);
+    return real()->pthread_kill((pthread_t)g->hub->native_tp, sig);
 }
 
 HOOK int sched_yield(void)

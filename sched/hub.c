@@ -217,13 +217,18 @@ static int takes_eintr(const struct green *g, int kind)
  * call is interrupted, whatever they are waiting for. */
 static struct green *signal_taker(struct green__hub *h, int kind)
 {
+    struct green__world *w = h->world;
     struct green *g = h->signal_target;
     h->signal_target = NULL;
     if (g)
         return takes_eintr(g, kind) ? g : NULL;
-    for (g = h->all; g; g = g->all_next)
-        if (takes_eintr(g, GREEN__EINTR_SIGSUSPEND))
-            return g;
+    /* With several workers, process-directed signals reach the main OS
+     * thread only (shim/init.c), and the taker may be on any worker. */
+    unsigned hubs = w->hub_count > 1 ? w->hub_count : 1;
+    for (unsigned i = 0; i < hubs; i++)
+        for (g = (hubs > 1 ? w->hubs[i] : h)->all; g; g = g->all_next)
+            if (takes_eintr(g, GREEN__EINTR_SIGSUSPEND))
+                return g;
     return takes_eintr(h->main_thread, kind) ? h->main_thread : NULL;
 }
 

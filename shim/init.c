@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 
 #include "internal.h"
+#include "owned.h"
 #include "preempt.h"
 #include "shim.h"
 #include "trap.h"
@@ -27,6 +28,18 @@ static struct green__hub *main_hub;
  * hub, for this one, without saying it again under --debug. */
 static void setup_worker(struct green__hub *h)
 {
+    /* Natively the kernel gives a process-directed signal to the main
+     * thread first: so it does here, to the main OS thread, whose hub
+     * hands EINTR to the right thread of any worker.  Not the signals a
+     * fault raises on this thread, nor those greenrun owns here. */
+    static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
+                                      SIGTRAP, SIGABRT};
+    sigset_t async;
+    sigfillset(&async);
+    for (size_t i = 0; i < sizeof synchronous / sizeof *synchronous; i++)
+        sigdelset(&async, synchronous[i]);
+    hook__unblock_owned(&async);
+    green__real.pthread_sigmask(SIG_BLOCK, &async, NULL);
     h->private_tls = main_hub->private_tls;
     if (main_hub->trap_on && hook__trap_enable_worker(h) == 0 &&
         main_hub->preempt_on)
