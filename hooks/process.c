@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "kept.h"
 #include "tls.h"
 #include "preempt.h"
 #include "trap.h"
@@ -47,6 +48,7 @@ HOOK pid_t fork(void)
         hook__preempt_fork_child(h);
         green__fork_child(green__hub);
         green__shim_fork_child(green__hub);
+        hook__kept_fork_child(green__hub);
     }
     return pid;
 }
