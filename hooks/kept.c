@@ -406,6 +406,12 @@ int hook__kept_mutex_trylock(pthread_mutex_t *m)
     return r;
 }
 
+int hook__kept_mutex_mine(pthread_mutex_t *m)
+{
+    struct green *self = green__current();
+    return !has_owner(m) || held_by(self->hub, self, m, mutex_owner(m)) == SELF;
+}
+
 int hook__kept_mutex_unlock(pthread_mutex_t *m)
 {
     struct green *self = green__current();
@@ -537,6 +543,7 @@ int hook__kept_rwlock_unlock(pthread_rwlock_t *rw)
 
 void hook__kept_fork_child(struct green__hub *h)
 {
+    hook__kept_helpers_fork_child();
     /* The child's OS thread has a tid of its own: no lock of the parent's
      * is its, whatever the records say. */
     while (h->kept_locks) {

@@ -34,11 +34,29 @@ int hook__kept_rwlock_lock(pthread_rwlock_t *rw, int write, clockid_t clock,
 int hook__kept_rwlock_trylock(pthread_rwlock_t *rw, int write);
 int hook__kept_rwlock_unlock(pthread_rwlock_t *rw);
 
+/* Whether the caller holds m, as far as glibc can tell (it cannot for a
+ * normal mutex, which anyone may unlock). */
+int hook__kept_mutex_mine(pthread_mutex_t *m);
+
+enum hook__cond_call {
+    HOOK__COND_WAIT,      /* pthread_cond_wait */
+    HOOK__COND_TIMEDWAIT, /* pthread_cond_timedwait: the cond's clock */
+    HOOK__COND_CLOCKWAIT  /* pthread_cond_clockwait: clock */
+};
+
+/* A wait on a process-shared cond, with any mutex (green or glibc's). */
+int hook__kept_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
+                         enum hook__cond_call call, clockid_t clock,
+                         const struct timespec *deadline);
+/* A wait on a process-shared barrier. */
+int hook__kept_barrier_wait(pthread_barrier_t *b);
+
 /* g is ending: the robust mutexes it holds become "owner died", as the
  * kernel makes them when a thread exits; forget the others. */
 void hook__kept_thread_ends(struct green *g);
 /* In a forked child: no lock of the parent's is held by the child's OS
- * thread. */
+ * thread, and the helper threads stayed behind. */
 void hook__kept_fork_child(struct green__hub *h);
+void hook__kept_helpers_fork_child(void);
 
 #endif
