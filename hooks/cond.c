@@ -32,6 +32,30 @@ static int green_wait(pthread_cond_t *c, green_mutex_t *m,
     }
 }
 
+/* A green cond with glibc's mutex (a robust one, say).  A green mutex of
+ * the wait's own stands in for it: the program's is let go just before the
+ * wait queues on the cond, and green threads switch only when they park,
+ * so no signal can come in between. */
+static int with_kept_mutex(pthread_cond_t *c, pthread_mutex_t *m,
+                           enum hook__cond_call call, clockid_t clock,
+                           const struct timespec *deadline)
+{
+    green_mutex_t stand_in = GREEN_MUTEX_INIT;
+    green_mutex_lock(&stand_in);
+    int r = hook__kept_mutex_unlock(m);
+    if (r) {
+        green_mutex_unlock(&stand_in);
+        return r;
+    }
+    r = green_wait(c, &stand_in, call, clock, deadline);
+    green_mutex_unlock(&stand_in);
+    int again = hook__kept_mutex_lock(m, CLOCK_REALTIME, NULL);
+    /* Cancelled: the handlers run with the mutex held, as after glibc's. */
+    if (r == ECANCELED)
+        hook__cancelled();
+    return again ? again : r;
+}
+
 /* A wait in a green thread. */
 static int green_caller_wait(pthread_cond_t *c, pthread_mutex_t *m,
                              enum hook__cond_call call, clockid_t clock,
@@ -39,6 +63,8 @@ static int green_caller_wait(pthread_cond_t *c, pthread_mutex_t *m,
 {
     if (is_shared(c))
         return hook__kept_cond_wait(c, m, call, clock, deadline);
+    if (hook__kept_mutex(m))
+        return with_kept_mutex(c, m, call, clock, deadline);
     int r = green_wait(c, (green_mutex_t *)m, call, clock, deadline);
     /* cond waits are cancellation points; the mutex is held again here. */
     if (r == ECANCELED)
