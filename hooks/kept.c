@@ -373,7 +373,7 @@ static int lock_mutex(struct green__hub *h, struct green *self,
          * never end. */
         int here =
             has_owner(m) && held_by(h, self, m, mutex_owner(m)) != ELSEWHERE;
-        if (!here && !hook__parkable())
+        if (!here && hook__kept_alone(self))
             return lock_alone(h, self, m, clock, deadline, spare);
         r = park_a_slice(h, &s, word, seen, clock, deadline);
         if (r)
@@ -385,6 +385,7 @@ int hook__kept_mutex_lock(pthread_mutex_t *m, clockid_t clock,
                           const struct timespec *deadline)
 {
     struct green *self = green__current();
+    self->last_call = __builtin_return_address(0);
     if (deadline && clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
         return EINVAL;
     struct kept_lock *spare = NULL;
@@ -490,7 +491,7 @@ static int lock_rwlock(struct green__hub *h, struct green *self,
         if (r != EBUSY)
             return r;
         int here = held_by(h, self, rw, rwlock_writer(rw)) != ELSEWHERE;
-        if (!here && !hook__parkable())
+        if (!here && hook__kept_alone(self))
             return rwlock_alone(h, self, rw, write, clock, deadline, spare);
         r = park_a_slice(h, &s, word, seen, clock, deadline);
         if (r)
@@ -502,6 +503,7 @@ int hook__kept_rwlock_lock(pthread_rwlock_t *rw, int write, clockid_t clock,
                            const struct timespec *deadline)
 {
     struct green *self = green__current();
+    self->last_call = __builtin_return_address(0);
     /* glibc checks a deadline first, whether it would wait or not. */
     if (deadline && ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) ||
                      deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000L))

@@ -22,6 +22,17 @@ static inline int hook__kept_mutex(const pthread_mutex_t *m)
            (GREEN__GLIBC_MUTEX_ROBUST_BIT | GREEN__GLIBC_MUTEX_PSHARED_BIT);
 }
 
+/* Whether the calling green thread is alone on its hub, and then waits in
+ * the kernel, as natively.  hook__parkable notes its own caller for the
+ * monitor; the hook that called in (noted on entry) is kept instead. */
+static inline int hook__kept_alone(struct green *self)
+{
+    const void *call = self->last_call;
+    int alone = !hook__parkable();
+    self->last_call = call;
+    return alone;
+}
+
 /* deadline NULL: wait for ever (lock); else clocklock's. */
 int hook__kept_mutex_lock(pthread_mutex_t *m, clockid_t clock,
                           const struct timespec *deadline);

@@ -196,13 +196,14 @@ static void barrier_wait(void *arg)
 
 int hook__kept_barrier_wait(pthread_barrier_t *b)
 {
-    struct green__hub *h = hook__parkable();
-    if (!h)
+    struct green *self = green__current();
+    self->last_call = __builtin_return_address(0);
+    if (hook__kept_alone(self))
         return real()->pthread_barrier_wait(b);
     struct barrier_job j = {b, 0};
     struct helper *w = helper_for();
     start_job(w, barrier_wait, &j);
-    await_job(h, w);
+    await_job(self->hub, w);
     return j.result;
 }
 
@@ -217,22 +218,25 @@ struct cond_job {
     int result;
 };
 
+static int glibc_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
+                           enum hook__cond_call call, clockid_t clock,
+                           const struct timespec *deadline)
+{
+    switch (call) {
+    case HOOK__COND_WAIT:
+        return real()->pthread_cond_wait(c, m);
+    case HOOK__COND_TIMEDWAIT:
+        return real()->pthread_cond_timedwait(c, m, deadline);
+    default:
+        return real()->pthread_cond_clockwait(c, m, clock, deadline);
+    }
+}
+
 static void cond_wait(void *arg)
 {
     struct cond_job *j = arg;
-    switch (j->call) {
-    case HOOK__COND_WAIT:
-        j->result = real()->pthread_cond_wait(j->c, &j->proxy);
-        break;
-    case HOOK__COND_TIMEDWAIT:
-        j->result =
-            real()->pthread_cond_timedwait(j->c, &j->proxy, j->deadline);
-        break;
-    case HOOK__COND_CLOCKWAIT:
-        j->result = real()->pthread_cond_clockwait(j->c, &j->proxy, j->clock,
-                                                   j->deadline);
-        break;
-    }
+    j->result =
+        glibc_cond_wait(j->c, &j->proxy, j->call, j->clock, j->deadline);
     real()->pthread_mutex_unlock(&j->proxy);
 }
 
@@ -248,12 +252,16 @@ static unsigned let_go(pthread_mutex_t *m)
     return green__mutex_release((green_mutex_t *)m);
 }
 
-static int take_back(pthread_mutex_t *m, unsigned depth)
+static int take_back(struct green *self, pthread_mutex_t *m, unsigned depth)
 {
-    if (hook__kept_mutex(m))
-        return hook__kept_mutex_lock(m, CLOCK_REALTIME, NULL);
-    green__mutex_reacquire((green_mutex_t *)m, depth);
-    return 0;
+    if (!hook__kept_mutex(m)) {
+        green__mutex_reacquire((green_mutex_t *)m, depth);
+        return 0;
+    }
+    const void *call = self->last_call; /* the cond hook's, for the monitor */
+    int r = hook__kept_mutex_lock(m, CLOCK_REALTIME, NULL);
+    self->last_call = call;
+    return r;
 }
 
 /* What glibc's wait would refuse before waiting: a bad deadline, or (where
@@ -285,7 +293,7 @@ static int wait_on_helper(struct green__hub *h, struct cond_job *j,
     real()->pthread_mutex_unlock(&j->proxy);
     unsigned depth = let_go(m);
     await_job(h, w);
-    int r = take_back(m, depth);
+    int r = take_back(h->current, m, depth);
     return r ? r : j->result;
 }
 
@@ -294,16 +302,13 @@ int hook__kept_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
                          const struct timespec *deadline)
 {
     struct green *self = green__current();
+    self->last_call = __builtin_return_address(0);
     int r = refused(self, m, call, clock, deadline);
     if (r)
         return r;
-    struct green__hub *h = hook__parkable();
-    if (!h && hook__kept_mutex(m))
-        return call == HOOK__COND_WAIT ? real()->pthread_cond_wait(c, m)
-               : call == HOOK__COND_TIMEDWAIT
-                   ? real()->pthread_cond_timedwait(c, m, deadline)
-                   : real()->pthread_cond_clockwait(c, m, clock, deadline);
+    if (hook__kept_mutex(m) && hook__kept_alone(self))
+        return glibc_cond_wait(c, m, call, clock, deadline);
     struct cond_job j = {c, PTHREAD_MUTEX_INITIALIZER, call, clock, deadline,
                          0};
-    return wait_on_helper(h ? h : self->hub, &j, m);
+    return wait_on_helper(self->hub, &j, m);
 }
