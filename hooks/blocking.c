@@ -126,8 +126,12 @@ static int ready_now(int fd, int events)
     struct pollfd p = {.fd = fd};
     p.events = (events & GREEN_READ ? POLLIN : 0) |
                (events & GREEN_WRITE ? POLLOUT : 0);
-    int saved_errno = errno;
-    int n = real()->poll(&p, 1, 0);
+    int saved_errno = errno, n;
+    /* A signal (a time slice's) can end even a poll that does not wait:
+     * that says nothing of the fd, and taking it for readiness would make
+     * a real call that blocks the OS thread. */
+    while ((n = real()->poll(&p, 1, 0)) < 0 && errno == EINTR)
+        ;
     errno = saved_errno;
     return n != 0; /* errors too: the real call will report them */
 }

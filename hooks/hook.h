@@ -95,6 +95,9 @@ HOOK_HELPER struct green *hook__green_of(pthread_t t);
 /* End the calling green thread as pthread_exit does: cleanup handlers,
  * key destructors, then the end (cancel.c). */
 void hook__exit(struct green *self, void *result) __attribute__((noreturn));
+/* A green thread ends (green__thread_exit_hook): its keys' destructors,
+ * then the locks of glibc's it holds (tsd.c, kept.c). */
+void hook__thread_ends(struct green *g);
 /* Act on a cancellation that ended a wait: exit with PTHREAD_CANCELED. */
 void hook__cancelled(void) __attribute__((noreturn));
 /* main's pthread_exit: the process ends with the last thread (thread.c). */

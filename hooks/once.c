@@ -1,11 +1,12 @@
 /*
  * once.c - pthread_once, spinlocks and barriers: the primitives that would
  * otherwise spin or sleep in the kernel while the green thread they wait
- * for cannot run.
+ * for cannot run.  A process-shared barrier stays glibc's; a green
+ * thread's wait on it runs on a helper thread (kept_wait.c).
  */
 #include <setjmp.h>
 
-#include "hook.h"
+#include "kept.h"
 
 /* Run fn under a cleanup frame, as glibc does: if the thread is cancelled
  * in it or calls pthread_exit, the unwinding resumes the frame, which puts
@@ -76,7 +77,8 @@ HOOK int pthread_barrier_init(pthread_barrier_t *b,
 HOOK int pthread_barrier_wait(pthread_barrier_t *b)
 {
     if (!green__barrier_is_green(b))
-        return real()->pthread_barrier_wait(b);
+        return green__current() ? hook__kept_barrier_wait(b)
+                                : real()->pthread_barrier_wait(b);
     int r = green__barrier_wait(b);
     if (r < 0)
         return -r;

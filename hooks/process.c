@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "kept.h"
 #include "tls.h"
 #include "preempt.h"
 #include "trap.h"
@@ -48,6 +49,7 @@ HOOK pid_t fork(void)
         hook__preempt_fork_child(h);
         green__fork_child(green__hub);
         green__shim_fork_child(green__hub);
+        hook__kept_fork_child(green__hub);
     }
     return pid;
 }
@@ -60,6 +62,10 @@ static int await_exit(struct green__hub *h, pid_t pid)
     errno = saved_errno;
     if (fd < 0)
         return -1;
+    /* The last pidfd of this number was closed raw, maybe in the same
+     * loop iteration as this wait starts: without a new generation, libev
+     * would take this one for it, already in epoll, and never add it. */
+    hook__fd_created(fd);
     int r = green__wait_fd(h, fd, GREEN_READ, -1);
     real()->close(fd);
     if (r == -ECANCELED)

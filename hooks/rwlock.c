@@ -1,76 +1,132 @@
 /*
  * rwlock.c - pthread_rwlock_*: green in green threads, glibc's for
  * process-shared locks (glibc's __shared word, which the green layout
- * leaves alone).
+ * leaves alone), whose waits are green in green threads (kept.c).
  */
-#include "glibc_layout.h"
-#include "hook.h"
+#include "kept.h"
 
-/* The lock as a green one, or NULL if it stays glibc's. */
-static green_rwlock_t *as_green_rwlock(pthread_rwlock_t *rw)
+enum kind { GREEN, KEPT, GLIBC };
+
+static enum kind kind_of(const pthread_rwlock_t *rw)
 {
-    return green__current() && !rw->__data.__shared ? (green_rwlock_t *)rw
-                                                    : NULL;
+    if (!green__current())
+        return GLIBC;
+    return rw->__data.__shared ? KEPT : GREEN;
+}
+
+static green_rwlock_t *as_green(pthread_rwlock_t *rw)
+{
+    return (green_rwlock_t *)rw;
 }
 
 HOOK int pthread_rwlock_rdlock(pthread_rwlock_t *rw)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_rdlock(g) : real()->pthread_rwlock_rdlock(rw);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_rdlock(as_green(rw));
+    case KEPT:
+        return hook__kept_rwlock_lock(rw, 0, CLOCK_REALTIME, NULL);
+    default:
+        return real()->pthread_rwlock_rdlock(rw);
+    }
 }
 
 HOOK int pthread_rwlock_wrlock(pthread_rwlock_t *rw)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_wrlock(g) : real()->pthread_rwlock_wrlock(rw);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_wrlock(as_green(rw));
+    case KEPT:
+        return hook__kept_rwlock_lock(rw, 1, CLOCK_REALTIME, NULL);
+    default:
+        return real()->pthread_rwlock_wrlock(rw);
+    }
 }
 
 HOOK int pthread_rwlock_tryrdlock(pthread_rwlock_t *rw)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_tryrdlock(g) : real()->pthread_rwlock_tryrdlock(rw);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_tryrdlock(as_green(rw));
+    case KEPT:
+        return hook__kept_rwlock_trylock(rw, 0);
+    default:
+        return real()->pthread_rwlock_tryrdlock(rw);
+    }
 }
 
 HOOK int pthread_rwlock_trywrlock(pthread_rwlock_t *rw)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_trywrlock(g) : real()->pthread_rwlock_trywrlock(rw);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_trywrlock(as_green(rw));
+    case KEPT:
+        return hook__kept_rwlock_trylock(rw, 1);
+    default:
+        return real()->pthread_rwlock_trywrlock(rw);
+    }
 }
 
 HOOK int pthread_rwlock_clockrdlock(pthread_rwlock_t *rw, clockid_t clock,
                                     const struct timespec *deadline)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_timedrdlock(g, clock, deadline)
-             : real()->pthread_rwlock_clockrdlock(rw, clock, deadline);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_timedrdlock(as_green(rw), clock, deadline);
+    case KEPT:
+        return hook__kept_rwlock_lock(rw, 0, clock, deadline);
+    default:
+        return real()->pthread_rwlock_clockrdlock(rw, clock, deadline);
+    }
 }
 
 HOOK int pthread_rwlock_clockwrlock(pthread_rwlock_t *rw, clockid_t clock,
                                     const struct timespec *deadline)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_timedwrlock(g, clock, deadline)
-             : real()->pthread_rwlock_clockwrlock(rw, clock, deadline);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_timedwrlock(as_green(rw), clock, deadline);
+    case KEPT:
+        return hook__kept_rwlock_lock(rw, 1, clock, deadline);
+    default:
+        return real()->pthread_rwlock_clockwrlock(rw, clock, deadline);
+    }
 }
 
 HOOK int pthread_rwlock_timedrdlock(pthread_rwlock_t *rw,
                                     const struct timespec *deadline)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_timedrdlock(g, CLOCK_REALTIME, deadline)
-             : real()->pthread_rwlock_timedrdlock(rw, deadline);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_timedrdlock(as_green(rw), CLOCK_REALTIME, deadline);
+    case KEPT:
+        return hook__kept_rwlock_lock(rw, 0, CLOCK_REALTIME, deadline);
+    default:
+        return real()->pthread_rwlock_timedrdlock(rw, deadline);
+    }
 }
 
 HOOK int pthread_rwlock_timedwrlock(pthread_rwlock_t *rw,
                                     const struct timespec *deadline)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_timedwrlock(g, CLOCK_REALTIME, deadline)
-             : real()->pthread_rwlock_timedwrlock(rw, deadline);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_timedwrlock(as_green(rw), CLOCK_REALTIME, deadline);
+    case KEPT:
+        return hook__kept_rwlock_lock(rw, 1, CLOCK_REALTIME, deadline);
+    default:
+        return real()->pthread_rwlock_timedwrlock(rw, deadline);
+    }
 }
 
 HOOK int pthread_rwlock_unlock(pthread_rwlock_t *rw)
 {
-    green_rwlock_t *g = as_green_rwlock(rw);
-    return g ? green_rwlock_unlock(g) : real()->pthread_rwlock_unlock(rw);
+    switch (kind_of(rw)) {
+    case GREEN:
+        return green_rwlock_unlock(as_green(rw));
+    case KEPT:
+        return hook__kept_rwlock_unlock(rw);
+    default:
+        return real()->pthread_rwlock_unlock(rw);
+    }
 }

@@ -223,6 +223,7 @@ static int take_signal(struct green__hub *h, const sigset_t *set,
     int fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC);
     if (fd < 0)
         return -1;
+    hook__fd_created(fd); /* the last one with this number was closed raw */
     ssize_t n;
     while ((n = real()->read(fd, &si, sizeof si)) < 0 && errno == EAGAIN) {
         int w = green__wait_fd(h, fd, GREEN_READ, timeout_ns);

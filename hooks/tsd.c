@@ -17,6 +17,7 @@
 #include <limits.h>
 
 #include "hook.h"
+#include "kept.h"
 
 static void (*destructors[GREEN__KEYS_MAX])(void *);
 static unsigned char deleted[GREEN__KEYS_MAX];       /* until created again */
@@ -44,6 +45,15 @@ static void run_destructors(struct green *g)
             break;
 }
 
+/* Installed once a key is created or a green thread holds one of glibc's
+ * locks (kept.c).  glibc's order: key destructors as the thread leaves,
+ * then, as the kernel sees it exit, its robust mutexes. */
+void hook__thread_ends(struct green *g)
+{
+    run_destructors(g);
+    hook__kept_thread_ends(g);
+}
+
 HOOK int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
 {
     int r = real()->pthread_key_create(key, destructor);
@@ -51,7 +61,7 @@ HOOK int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))
         destructors[*key] = destructor;
         deleted[*key] = 0;
         per_os_thread[*key] = green__hub == NULL;
-        green__thread_exit_hook = run_destructors;
+        green__thread_exit_hook = hook__thread_ends;
     }
     return r;
 }

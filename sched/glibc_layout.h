@@ -29,9 +29,11 @@
 #include "green.h"
 
 /* Mutex: __kind holds the type (normal, recursive, error-checking) in its
- * low bits and the robust and process-shared flags above them. */
+ * low bits and the robust, priority-inheritance and process-shared flags
+ * above them. */
 #define GREEN__GLIBC_MUTEX_KIND_OFFSET 16
 #define GREEN__GLIBC_MUTEX_ROBUST_BIT 16   /* PTHREAD_MUTEX_ROBUST_NORMAL_NP */
+#define GREEN__GLIBC_MUTEX_PI_BIT 32       /* PTHREAD_MUTEX_PRIO_INHERIT_NP */
 #define GREEN__GLIBC_MUTEX_PSHARED_BIT 128 /* PTHREAD_MUTEX_PSHARED_BIT */
 
 /* Cond: __wrefs keeps the process-shared flag in bit 0 and the clock in

@@ -209,6 +209,7 @@ struct green__hub {
     unsigned tls_pool_count;
     void *tls_pool; /* ended threads' blocks, linked through their first word */
     struct libc_state *libc_stash; /* C library blocks of freed ones */
+    struct kept_lock *kept_locks;  /* glibc's locks held (hooks/kept.c) */
     volatile char trap_selector;   /* Syscall User Dispatch (hooks/trap.c) */
     unsigned char trap_on;         /* ... is enabled on this OS thread */
     unsigned char preempt_on;      /* time slices (hooks/preempt.c) */
