@@ -297,3 +297,21 @@ join of the cancelled thread: 0
   cleanup handlers and destructors ran, in order: d
 EOF2
 }
+
+@test "pthread rwlocks that glibc write-locked and read-locked before greenrun's constructor (a library's) work in every thread" {
+    require_fixtures rwlock_early
+    local expected= who name
+    for who in main "second thread"; do
+        for name in written "read once"; do
+            expected+="$who: $name rdlock: 0
+$who: $name trywrlock while reading: Device or resource busy
+$who: $name unlock: 0
+$who: $name wrlock: 0
+$who: $name tryrdlock while writing: Device or resource busy
+$who: $name unlock: 0
+"
+        done
+    done
+    expect_same rwlock_early "${expected}done
+exit=0" "$FIXTURES/rwlock_early"
+}
