@@ -313,13 +313,19 @@ static long sigaction_raw(const long a[6])
     return r;
 }
 
-/* The calls that can block, each through its hook.  1 and *result (the
- * value or -errno) if nr is one of them. */
+/* The calls that can block, each through its hook, and close, whose hook
+ * forgets what was known of the descriptor (libuv closes with
+ * syscall(SYS_close), and a regular file given the number next must not
+ * be taken for the socket it was).  1 and *result (the value or -errno)
+ * if nr is one of them. */
 int hook__green_syscall(struct green__hub *h, long nr, const long a[6],
                         long *result)
 {
     long r;
     switch (nr) {
+    case SYS_close:
+        r = close((int)a[0]);
+        break;
     case SYS_read:
         r = read((int)a[0], (void *)a[1], (size_t)a[2]);
         break;
