@@ -315,3 +315,16 @@ $who: $name unlock: 0
     expect_same rwlock_early "${expected}done
 exit=0" "$FIXTURES/rwlock_early"
 }
+
+@test "prctl PR_SET_NAME names the calling thread only (a worker does not rename the process), cut to 15 characters; PR_GET_NAME reads it" {
+    require_fixtures prctl_name
+    expect_same prctl_name "main PR_SET_NAME: 0
+worker PR_SET_NAME, 28 characters: 0
+worker PR_GET_NAME: 0 worker-thread-w
+worker pthread_getname_np: 0 worker-thread-w
+main PR_GET_NAME: 0 main-name
+main pthread_getname_np: 0 main-name
+process name: main-name
+done
+exit=0" "$FIXTURES/prctl_name"
+}
