@@ -126,8 +126,11 @@ static int ready_now(int fd, int events)
     struct pollfd p = {.fd = fd};
     p.events = (events & GREEN_READ ? POLLIN : 0) |
                (events & GREEN_WRITE ? POLLOUT : 0);
-    int saved_errno = errno;
-    int n = real()->poll(&p, 1, 0);
+    int saved_errno = errno, n;
+    unsigned seen = hook__handlers_run;
+    do
+        n = real()->poll(&p, 1, 0);
+    while (hook__own_eintr(n, seen));
     errno = saved_errno;
     return n != 0; /* errors too: the real call will report them */
 }

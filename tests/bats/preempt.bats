@@ -78,3 +78,13 @@ preempted() {
     run timeout -s KILL 10 "$GREENRUN" --slice x true
     [ "$status" -eq 2 ]
 }
+
+@test "preempt: poll, ppoll, select and pselect with a zero timeout never fail with EINTR for the ticks, while another thread computes" {
+    require_fixtures zero_timeouts
+    assert_same_as_native zero "$FIXTURES/zero_timeouts"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/zero.native.out")" "poll, zero timeout: every call answered 0: yes
+ppoll, zero timeout: every call answered 0: yes
+select, zero timeout: every call answered 0: yes
+pselect, zero timeout: every call answered 0: yes
+done" "native output"
+}
