@@ -182,7 +182,9 @@ valgrind: deps all
 # whose results are checked (tests/programs); longer than make test, and
 # they need large packages.
 PROGRAM_PACKAGES = mariadb-server mariadb-client privoxy tinyproxy stunnel4 \
-                   memcached apache2 squid microsocks redis-server
+                   memcached apache2 squid microsocks redis-server unbound \
+                   knot bind9 nghttp2-proxy haproxy varnish python3-waitress \
+                   wget2 rsyslog
 
 test-programs: deps all
 	@scripts/install-deps $(PROGRAM_PACKAGES)

@@ -32,6 +32,12 @@ failures go to stderr before it); the exit status is 0 only when M is 0.
         client); every answer must carry the query's id and name and
         exactly the address dns_address() gives.  A lost UDP answer
         counts as bad: the loopback drops none.
+  syslog --port P --clients C --lines L --file F
+        L syslog lines (RFC 3164, of 1 B to 4 kB of text) a client on one
+        TCP connection; then F, where the server writes each message's
+        text a line, must come to hold every line sent exactly once and
+        nothing else (it is read until it has them all, or stops growing
+        for 30 s).
   dns-zone
         prints the NAMES records the dns load asks for, "NAME ADDRESS" a
         line, for the test to write into its server's zone (ZONE).
@@ -41,11 +47,14 @@ so that an answer given to another query is seen.
 """
 
 import argparse
+import collections
+import os
 import random
 import socket
 import ssl
 import sys
 import threading
+import time
 
 SIZES = [1, 100, 1000, 4096, 10000, 65536, 100000, 300000]
 HOST = "127.0.0.1"
@@ -371,13 +380,52 @@ def dns_client(args, c, barrier):
     return errors
 
 
+def syslog_text(c, i):
+    return f"client {c} line {i} " + \
+        pattern(SIZES[(c * 7 + i) % 4] + i % 26).decode()
+
+
+def syslog_client(args, c, barrier):
+    s = socket.create_connection((HOST, args.port), timeout=60)
+    barrier.wait()
+    for i in range(args.lines):
+        s.sendall(f"<13>Nov 26 09:00:00 localhost greenrun: "
+                  f"{syslog_text(c, i)}\n".encode())
+    s.close()
+    return []
+
+
+def syslog_check(args):
+    """One result for each line sent, and one error for each line of the
+    file that is none of them."""
+    want = args.clients * args.lines
+    lines, size, last_growth = [], -1, time.monotonic()
+    while len(lines) < want and time.monotonic() - last_growth < 30:
+        time.sleep(0.1)
+        now = os.path.getsize(args.file) if os.path.exists(args.file) else 0
+        if now and now != size:
+            size, last_growth = now, time.monotonic()
+            with open(args.file, encoding="ascii", errors="replace") as f:
+                lines = f.read().splitlines()
+    found = collections.Counter(line.strip() for line in lines)
+    results = []
+    for c in range(args.clients):
+        for i in range(args.lines):
+            n = found.pop(syslog_text(c, i), 0)
+            results.append(None if n == 1 else
+                           f"client {c} line {i}: written {n} times")
+    results += [f"unexpected line {line[:60]!r}" for line in found]
+    return results
+
+
 def main():
     if sys.argv[1:2] == ["dns-zone"]:
         for i in range(NAMES):
             print(dns_name(i), dns_address(i))
         return 0
     p = argparse.ArgumentParser()
-    p.add_argument("load", choices=["http", "memcache", "redis", "echo", "dns"])
+    p.add_argument("load", choices=["http", "memcache", "redis", "echo", "dns",
+                                     "syslog"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--proxy", type=int)
     p.add_argument("--socks", type=int)
@@ -388,10 +436,12 @@ def main():
     p.add_argument("--keys", type=int, default=100)
     p.add_argument("--rounds", type=int, default=20)
     p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--lines", type=int, default=100)
+    p.add_argument("--file")
     args = p.parse_args()
     work = {"http": http_client, "memcache": memcache_client,
             "redis": redis_client, "echo": echo_client,
-            "dns": dns_client}[args.load]
+            "dns": dns_client, "syslog": syslog_client}[args.load]
     barrier = threading.Barrier(args.clients, timeout=120)
     results = [None] * args.clients
 
@@ -409,6 +459,8 @@ def main():
     for t in threads:
         t.join()
     flat = [e for r in results for e in r]
+    if args.load == "syslog" and not [e for e in flat if e is not None]:
+        flat = syslog_check(args)
     bad = [e for e in flat if e is not None]
     for e in bad[:5]:
         print(e, file=sys.stderr)
