@@ -117,10 +117,11 @@ NO_TRACE static struct green *traced(struct green__hub **hub)
 /* Leaving the last greenrun frame is a safe point: yield there if a time
  * slice ran out where the thread could not be preempted.  The depth is
  * still 1 meanwhile, so the yield's own system calls are let through. */
-NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g)
+NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g,
+                                      uintptr_t returns_to, const uintptr_t *sp)
 {
     if (h->preempt_wanted) {
-        hook__preempt_at_safe_point(h);
+        hook__preempt_at_safe_point(h, returns_to, sp);
         h = green__hub;
     }
     g->trap_depth = 0;
@@ -134,10 +135,11 @@ NO_TRACE void hook__trap_enter(struct green *g)
         h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
-NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g)
+NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g,
+                               uintptr_t returns_to, const uintptr_t *sp)
 {
     if (g->trap_depth == 1)
-        leave_last_frame(h, g);
+        leave_last_frame(h, g, returns_to, sp);
     else if (g->trap_depth)
         g->trap_depth--;
 }
@@ -162,9 +164,8 @@ __cyg_profile_func_exit(void *fn, void *site)
     struct green__hub *h;
     struct green *g = traced(&h);
     (void)fn;
-    (void)site;
     if (g)
-        hook__trap_leave(h, g);
+        hook__trap_leave(h, g, (uintptr_t)site, NULL);
 }
 
 NO_TRACE static void on_program(struct green *g, int entering)
@@ -489,7 +490,7 @@ NO_TRACE static void on_sigsys(int sig, siginfo_t *info, void *ctx)
     hook__trap_set_result(ctx, r);
     errno = saved_errno;
     /* The thread may have parked: the hub is its own again. */
-    hook__trap_leave(green__hub, g);
+    hook__trap_leave(green__hub, g, hook__trap_pc(ctx), hook__trap_sp(ctx));
 }
 
 /* ---- Turning it on ------------------------------------------------------ */

@@ -88,3 +88,20 @@ select, zero timeout: every call answered 0: yes
 pselect, zero timeout: every call answered 0: yes
 done" "native output"
 }
+
+@test "preempt: a thread holding the lock of a malloc replacement (jemalloc's stand-in) is never switched out, at a safe point or in the vDSO's clock" {
+    require_fixtures allocator_yield
+    local stats=$BATS_TEST_TMPDIR/stats
+    run --separate-stderr timeout -s KILL 60 "$GREENRUN" --stats="$stats" \
+        -- "$FIXTURES/allocator_yield"
+    [ "$status" -eq 0 ]
+    assert_equal "$output" \
+        "the other thread found the allocator's lock held: no" "output"
+    # The test proves something only if ticks came while the main thread
+    # was inside, and the other thread ran meanwhile.
+    grep -Eq ' [1-9][0-9]* preemptions \([1-9][0-9]* ticks deferred\)' \
+        "$stats" || {
+        echo "greenrun's stats: $(cat "$stats")"
+        return 1
+    }
+}
