@@ -126,6 +126,12 @@ $(B)/fixtures/%.so: tests/fixtures/modules/%.c
 # liburing-dev).
 $(B)/fixtures/uring_read: FIXTURE_LIBS = -luring
 
+# Linked with a library that stands in for jemalloc (preemption goes by
+# its name), found next to the fixture.
+$(B)/fixtures/allocator_yield: $(B)/fixtures/libjemalloc_standin.so
+$(B)/fixtures/allocator_yield: FIXTURE_LIBS = -L$(B)/fixtures \
+    -l:libjemalloc_standin.so -Wl,-rpath,'$$ORIGIN'
+
 # Canaries in every function: a thread that runs with another's %fs:0x28
 # aborts.
 $(B)/fixtures/tls_identity $(B)/fixtures/tls_cxx: FIXTURE_FLAGS = -fstack-protector-all
@@ -195,7 +201,9 @@ valgrind: deps all
 # whose results are checked (tests/programs); longer than make test, and
 # they need large packages.
 PROGRAM_PACKAGES = mariadb-server mariadb-client privoxy tinyproxy stunnel4 \
-                   memcached apache2 squid microsocks redis-server
+                   memcached apache2 squid microsocks redis-server unbound \
+                   knot bind9 nghttp2-proxy haproxy varnish python3-waitress \
+                   wget2 rsyslog
 
 test-programs: deps all
 	@scripts/install-deps $(PROGRAM_PACKAGES)

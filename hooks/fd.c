@@ -135,8 +135,13 @@ static void let_ready_waiters_finish(struct green__hub *h, int fd)
     struct green__fd_entry *e = green__fd_entry(h, fd);
     struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
     struct green *g;
-    int saved_errno = errno;
-    if (!e || !e->waiters.head || real()->poll(&p, 1, 0) <= 0) {
+    int saved_errno = errno, n = 0;
+    unsigned seen = hook__handlers_run;
+    if (e && e->waiters.head)
+        do
+            n = real()->poll(&p, 1, 0);
+        while (hook__own_eintr(n, seen));
+    if (n <= 0) {
         errno = saved_errno;
         return;
     }

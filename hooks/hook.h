@@ -38,6 +38,21 @@ HOOK_HELPER static inline int hook__others_may_run(const struct green__hub *h)
 /* errno = -negative_errno; returns -1 (musl's __syscall_ret). */
 HOOK_HELPER long hook__fail(int negative_errno);
 
+/* How many times a program's signal handler has run (signal.c's wrapper
+ * counts them). */
+extern volatile unsigned hook__handlers_run;
+
+/* Whether a call that returned r, with seen the count when it began, was
+ * ended with EINTR by greenrun's own signals alone (a preemption tick, a
+ * dump request): no program handler ran, so natively nothing would have
+ * ended it, and the call is made again.  The kernel ends even a call that
+ * does not wait (poll, select with a zero timeout) when a signal is
+ * pending. */
+static inline int hook__own_eintr(long r, unsigned seen)
+{
+    return r < 0 && errno == EINTR && hook__handlers_run == seen;
+}
+
 /* The hub if the caller is a green thread that may park, else NULL.  Also
  * notes the calling hook for the monitor: call it from hooks only. */
 HOOK_HELPER struct green__hub *hook__parkable(void) __attribute__((noinline));

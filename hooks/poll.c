@@ -11,7 +11,10 @@
  * returned, bit for bit.  The signal mask of the p variants applies to the
  * zero-timeout questions only.  A timeout the kernel refuses (negative,
  * nanoseconds out of range) goes to the real call, which fails with EINVAL
- * as natively.
+ * as natively.  A question that does not wait, which the kernel ends with
+ * EINTR whenever a signal is pending, is asked again when only greenrun's
+ * own signals (a preemption tick) ended it: the program never sees EINTR
+ * from a signal it does not handle.
  */
 #include <stdlib.h>
 #include <sys/epoll.h>
@@ -60,6 +63,53 @@ static int result(int r)
     return r < 0 ? (int)hook__fail(r) : r;
 }
 
+/* The calls that do not wait, each made again while only greenrun's own
+ * signals end it (hook__own_eintr). */
+static int poll_now(struct pollfd *fds, nfds_t n)
+{
+    unsigned seen = hook__handlers_run;
+    int r;
+    do
+        r = real()->poll(fds, n, 0);
+    while (hook__own_eintr(r, seen));
+    return r;
+}
+
+static int ppoll_now(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+                     const sigset_t *mask)
+{
+    unsigned seen = hook__handlers_run;
+    int r;
+    do
+        r = real()->ppoll(fds, n, ts, mask);
+    while (hook__own_eintr(r, seen));
+    return r;
+}
+
+/* The kernel leaves the sets alone when it fails (and a zero timeout
+ * zero): they can be asked again as they are. */
+static int select_now(int n, fd_set *r, fd_set *w, fd_set *e,
+                      struct timeval *tv)
+{
+    unsigned seen = hook__handlers_run;
+    int res;
+    do
+        res = real()->select(n, r, w, e, tv);
+    while (hook__own_eintr(res, seen));
+    return res;
+}
+
+static int pselect_now(int n, fd_set *r, fd_set *w, fd_set *e,
+                       const struct timespec *ts, const sigset_t *mask)
+{
+    unsigned seen = hook__handlers_run;
+    int res;
+    do
+        res = real()->pselect(n, r, w, e, ts, mask);
+    while (hook__own_eintr(res, seen));
+    return res;
+}
+
 struct polling {
     struct pollfd *fds;
     nfds_t n;
@@ -70,14 +120,16 @@ static int probe_poll(void *ctx)
 {
     struct polling *p = ctx;
     struct timespec zero = {0, 0};
-    int r = real()->ppoll(p->fds, p->n, &zero, p->mask);
+    int r = ppoll_now(p->fds, p->n, &zero, p->mask);
     return r < 0 ? -errno : r;
 }
 
 HOOK int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
 {
     struct green__hub *h = hook__parkable();
-    if (!h || timeout_ms == 0)
+    if (timeout_ms == 0)
+        return poll_now(fds, n);
+    if (!h)
         return real()->poll(fds, n, timeout_ms);
     struct polling p = {fds, n, NULL};
     return result(
@@ -88,7 +140,9 @@ HOOK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
                const sigset_t *mask)
 {
     struct green__hub *h = hook__parkable();
-    if (!h || !waits(ts))
+    if (!waits(ts))
+        return ppoll_now(fds, n, ts, mask);
+    if (!h)
         return real()->ppoll(fds, n, ts, mask);
     struct polling p = {fds, n, mask};
     return result(green__poll_until(h, fds, n, ts_to_ns(ts), probe_poll, &p));
@@ -116,8 +170,8 @@ static int probe_select(void *ctx)
     for (int i = 0; i < 3; i++)
         if (s->sets[i])
             *s->sets[i] = s->saved[i];
-    int r = real()->pselect(s->n, s->sets[0], s->sets[1], s->sets[2], &zero,
-                            s->mask);
+    int r =
+        pselect_now(s->n, s->sets[0], s->sets[1], s->sets[2], &zero, s->mask);
     return r < 0 ? -errno : r;
 }
 
@@ -185,7 +239,9 @@ HOOK int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
 {
     struct green__hub *h = hook__parkable();
     int64_t timeout = tv_to_ns(tv);
-    if (!h || timeout == 0 || timeout == -2 || n < 0 || n > FD_SETSIZE)
+    if (timeout == 0)
+        return select_now(n, r, w, e, tv);
+    if (!h || timeout == -2 || n < 0 || n > FD_SETSIZE)
         return real()->select(n, r, w, e, tv);
     struct selecting s = {.n = n, .sets = {r, w, e}};
     int64_t now = now_ns();
@@ -200,7 +256,9 @@ HOOK int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
                  const struct timespec *ts, const sigset_t *mask)
 {
     struct green__hub *h = hook__parkable();
-    if (!h || !waits(ts) || n < 0 || n > FD_SETSIZE)
+    if (!waits(ts))
+        return pselect_now(n, r, w, e, ts, mask);
+    if (!h || n < 0 || n > FD_SETSIZE)
         return real()->pselect(n, r, w, e, ts, mask);
     struct selecting s = {.n = n, .sets = {r, w, e}, .mask = mask};
     return result(select_wait(h, &s, ts_to_ns(ts)));

@@ -49,45 +49,45 @@
 #define NO_TRACE __attribute__((no_instrument_function))
 #define MAX_RANGES 16
 
-/* Code that may hold a lock greenrun cannot see: never preempted there. */
-static const char *const locked_libraries[] = {
-    "libc.so",
-    "ld-linux",
-    "libgreenrun",
-    "libev.so",
-    "libstdc++",
-    "libgcc_s",
-    "libasan",
-    "libubsan",
-    "libdl.so",
-    "libpthread",
-    /* Allocators that replace malloc: the hub allocates too. */
-    "libjemalloc",
-    "libtcmalloc",
-    "libmimalloc",
+/* Code that may hold a lock greenrun cannot see: never preempted there.
+ * The allocators that replace malloc lock pthread mutexes which the hub's
+ * own allocations (libev's) take too, outside any green thread: a thread
+ * must not even yield at a safe point while inside one. */
+static const struct {
+    const char *name;
+    int allocator;
+} locked_libraries[] = {
+    {"libc.so", 0},     {"ld-linux", 0},    {"libgreenrun", 0},
+    {"libev.so", 0},    {"libstdc++", 0},   {"libgcc_s", 0},
+    {"libasan", 0},     {"libubsan", 0},    {"libdl.so", 0},
+    {"libpthread", 0},  {"libjemalloc", 1}, {"libtcmalloc", 1},
+    {"libmimalloc", 1},
 };
 
 static struct {
     uintptr_t lo, hi;
     const char *name;
+    int allocator;
 } ranges[MAX_RANGES];
 static int range_count;
 static int cookie; /* its address tells our ticks from other SIGURGs */
 
+/* The index of name's entry in locked_libraries, or -1. */
 static int locked_library(const char *name)
 {
     for (size_t i = 0; i < sizeof locked_libraries / sizeof *locked_libraries;
          i++)
-        if (strstr(name, locked_libraries[i]))
-            return 1;
-    return 0;
+        if (strstr(name, locked_libraries[i].name))
+            return (int)i;
+    return -1;
 }
 
 static int add_ranges(struct dl_phdr_info *info, size_t size, void *arg)
 {
     (void)size;
     (void)arg;
-    if (!info->dlpi_name || !locked_library(info->dlpi_name))
+    int lib = info->dlpi_name ? locked_library(info->dlpi_name) : -1;
+    if (lib < 0)
         return 0;
     for (int i = 0; i < info->dlpi_phnum && range_count < MAX_RANGES; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
@@ -96,18 +96,51 @@ static int add_ranges(struct dl_phdr_info *info, size_t size, void *arg)
         ranges[range_count].lo = info->dlpi_addr + ph->p_vaddr;
         ranges[range_count].hi = ranges[range_count].lo + ph->p_memsz;
         ranges[range_count].name = info->dlpi_name;
+        ranges[range_count].allocator = locked_libraries[lib].allocator;
         range_count++;
     }
     return 0;
 }
 
-/* The library whose locks pc may hold, or NULL if pc is program code. */
-NO_TRACE static const char *locked_code(uintptr_t pc)
+/* The index in ranges of the locked code pc is in, or -1. */
+NO_TRACE static int locked_range(uintptr_t pc)
 {
     for (int i = 0; i < range_count; i++)
         if (pc >= ranges[i].lo && pc < ranges[i].hi)
-            return ranges[i].name;
-    return NULL;
+            return i;
+    return -1;
+}
+
+/* The library whose locks pc may hold, or NULL if pc is program code. */
+NO_TRACE static const char *locked_code(uintptr_t pc)
+{
+    int i = locked_range(pc);
+    return i < 0 ? NULL : ranges[i].name;
+}
+
+NO_TRACE static int in_allocator(uintptr_t pc)
+{
+    int i = locked_range(pc);
+    return i >= 0 && ranges[i].allocator;
+}
+
+/* Words above the stack pointer that may hold the return address into an
+ * allocator: a system call's libc wrapper or the vDSO's clock_gettime,
+ * called from it, keep their caller's near the top. */
+#define RETURN_WORDS 16
+
+/* Whether a thread about to return to returns_to, its stack at sp (NULL:
+ * not known), is inside an allocator that replaces malloc.  A word of the
+ * stack that only looks like such an address delays the yield to the
+ * next safe point, no more. */
+NO_TRACE static int inside_allocator(uintptr_t returns_to, const uintptr_t *sp)
+{
+    if (in_allocator(returns_to))
+        return 1;
+    for (int i = 0; sp && i < RETURN_WORDS; i++)
+        if (in_allocator(sp[i]))
+            return 1;
+    return 0;
 }
 
 NO_TRACE static void set_timer(struct green__hub *h, long ns)
@@ -150,7 +183,7 @@ NO_TRACE static void preempt(struct green__hub *h, struct green *g)
     hook__trap_enter(g);
     h->preempt_wanted = 0;
     yield(h);
-    hook__trap_leave(green__hub, g);
+    hook__trap_leave(green__hub, g, 0, NULL);
     errno = saved_errno;
 }
 
@@ -181,6 +214,8 @@ NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
     }
     uintptr_t pc = hook__trap_pc(ctx);
     const char *in = g->trap_depth ? "greenrun" : locked_code(pc);
+    if (!in && inside_allocator(pc, hook__trap_sp(ctx)))
+        in = "a malloc replacement"; /* a call it made: the vDSO's clock */
     if (in) {
         h->preempt_wanted = 1;
         h->preempt_blocked_pc = (const void *)pc;
@@ -190,9 +225,10 @@ NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
     preempt(h, g);
 }
 
-void hook__preempt_at_safe_point(struct green__hub *h)
+void hook__preempt_at_safe_point(struct green__hub *h, uintptr_t returns_to,
+                                 const uintptr_t *sp)
 {
-    if (!h->preempt_wanted)
+    if (!h->preempt_wanted || inside_allocator(returns_to, sp))
         return;
     h->preempt_wanted = 0;
     yield(h);

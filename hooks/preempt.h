@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct green__hub;
 
@@ -22,9 +23,12 @@ void hook__preempt_arm(struct green__hub *h);
 /* A lone thread is about to block in the kernel: no tick may interrupt
  * its call. */
 void hook__preempt_disarm(struct green__hub *h);
-/* At a safe point (leaving greenrun's frames): yield if a tick found the
- * thread where it could not be preempted. */
-void hook__preempt_at_safe_point(struct green__hub *h);
+/* At a safe point (leaving greenrun's frames, to returns_to with the
+ * stack at sp, or NULL if not known): yield if a tick found the thread
+ * where it could not be preempted, unless it is inside an allocator that
+ * replaces malloc. */
+void hook__preempt_at_safe_point(struct green__hub *h, uintptr_t returns_to,
+                                 const uintptr_t *sp);
 /* Why a thread at pc could not be preempted ("inside libc.so.6: memcpy"),
  * written to buf, or NULL if pc is program code. */
 const char *hook__preempt_blocker(const void *pc, char *buf, size_t size);

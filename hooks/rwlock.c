@@ -5,6 +5,9 @@
  */
 #include "kept.h"
 
+/* glibc's PTHREAD_RWLOCK_WRPHASE, a bit of __readers (nptl/pthreadP.h). */
+#define GLIBC_RWLOCK_WRPHASE 1
+
 enum kind { GREEN, KEPT, GLIBC };
 
 static enum kind kind_of(const pthread_rwlock_t *rw)
@@ -14,8 +17,27 @@ static enum kind kind_of(const pthread_rwlock_t *rw)
     return rw->__data.__shared ? KEPT : GREEN;
 }
 
+/* A lock that glibc's own functions used before greenrun's constructor
+ * ran (another library's constructor: BIND's libisc sets OpenSSL up in
+ * one) is a glibc lock.  Idle, it is zeroed, as a green one, except after
+ * a writer released it with no reader waiting: glibc then leaves it in
+ * its write phase, __readers at WRPHASE and __wrphase_futex at 1, which
+ * the green layout would read as held by a writer at address 1.  No green
+ * lock has that writer, so the state is glibc's idle one: zero it. */
+static void forget_glibc_write_phase(pthread_rwlock_t *rw)
+{
+    if (rw->__data.__wrphase_futex == 1 && rw->__data.__writers_futex == 0 &&
+        rw->__data.__readers == GLIBC_RWLOCK_WRPHASE &&
+        rw->__data.__writers == 0) {
+        rw->__data.__readers = 0;
+        rw->__data.__wrphase_futex = 0;
+    }
+}
+
+/* A lock kind_of says is green. */
 static green_rwlock_t *as_green(pthread_rwlock_t *rw)
 {
+    forget_glibc_write_phase(rw);
     return (green_rwlock_t *)rw;
 }
 

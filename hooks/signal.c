@@ -28,6 +28,8 @@
 #include "owned.h"
 #include "trap.h"
 
+volatile unsigned hook__handlers_run;
+
 static struct sigaction user_actions[NSIG];
 static volatile sig_atomic_t wrapped[NSIG];
 /* What to say before the default action of a signal ends the process. */
@@ -79,6 +81,7 @@ static void wrapper(int sig, siginfo_t *info, void *ctx)
         if (last_words[sig])
             wrap_default(sig);
     }
+    hook__handlers_run++;
     if (h)
         green__signal_arrived(h, (a.sa_flags & SA_RESTART) != 0);
     if (a.sa_flags & SA_SIGINFO)

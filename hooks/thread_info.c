@@ -1,7 +1,7 @@
 /*
  * thread_info.c - the pthread calls that take a pthread_t to inspect or
- * adjust a thread: names, attributes, scheduling, affinity, CPU clock,
- * signals, yield.
+ * adjust a thread: names (and prctl's, of the calling thread), attributes,
+ * scheduling, affinity, CPU clock, signals, yield.
  *
  * glibc would read its struct pthread at a green thread's address and
  * crash, so each is answered here for green threads.  All green threads
@@ -12,7 +12,9 @@
  */
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "hook.h"
@@ -53,6 +55,35 @@ HOOK int pthread_getname_np(pthread_t t, char *buf, size_t len)
         return ERANGE;
     strcpy(buf, green_name(g));
     return 0;
+}
+
+/* prctl(PR_SET_NAME) names the calling thread, as rsyslog's workers do:
+ * a green thread keeps the name, cut to 15 characters as the kernel cuts
+ * it, and only the main thread's reaches the OS thread (the process's
+ * name).  PR_GET_NAME reads it back.  Every other option is the kernel's. */
+HOOK int prctl(int option, ...)
+{
+    va_list ap;
+    unsigned long a[4];
+    va_start(ap, option);
+    for (int i = 0; i < 4; i++)
+        a[i] = va_arg(ap, unsigned long);
+    va_end(ap);
+    struct green *g = green__current();
+    if (g && (option == PR_SET_NAME || option == PR_GET_NAME)) {
+        if (g == g->hub->main_thread) {
+            int r = real()->prctl(option, a[0], a[1], a[2], a[3]);
+            if (r == 0 && option == PR_SET_NAME)
+                green_set_name(g, (const char *)a[0]);
+            return r;
+        }
+        if (option == PR_SET_NAME)
+            green_set_name(g, (const char *)a[0]);
+        else
+            strcpy((char *)a[0], green_name(g));
+        return 0;
+    }
+    return real()->prctl(option, a[0], a[1], a[2], a[3]);
 }
 
 HOOK int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)

@@ -118,10 +118,11 @@ NO_TRACE static struct green *traced(struct green__hub **hub)
 /* Leaving the last greenrun frame is a safe point: yield there if a time
  * slice ran out where the thread could not be preempted.  The depth is
  * still 1 meanwhile, so the yield's own system calls are let through. */
-NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g)
+NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g,
+                                      uintptr_t returns_to, const uintptr_t *sp)
 {
     if (h->preempt_wanted) {
-        hook__preempt_at_safe_point(h);
+        hook__preempt_at_safe_point(h, returns_to, sp);
         h = green__hub;
     }
     g->trap_depth = 0;
@@ -135,10 +136,11 @@ NO_TRACE void hook__trap_enter(struct green *g)
         h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
-NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g)
+NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g,
+                               uintptr_t returns_to, const uintptr_t *sp)
 {
     if (g->trap_depth == 1)
-        leave_last_frame(h, g);
+        leave_last_frame(h, g, returns_to, sp);
     else if (g->trap_depth)
         g->trap_depth--;
 }
@@ -163,9 +165,8 @@ __cyg_profile_func_exit(void *fn, void *site)
     struct green__hub *h;
     struct green *g = traced(&h);
     (void)fn;
-    (void)site;
     if (g)
-        hook__trap_leave(h, g);
+        hook__trap_leave(h, g, (uintptr_t)site, NULL);
 }
 
 NO_TRACE static void on_program(struct green *g, int entering)
@@ -314,13 +315,19 @@ static long sigaction_raw(const long a[6])
     return r;
 }
 
-/* The calls that can block, each through its hook.  1 and *result (the
- * value or -errno) if nr is one of them. */
+/* The calls that can block, each through its hook, and close, whose hook
+ * forgets what was known of the descriptor (libuv closes with
+ * syscall(SYS_close), and a regular file given the number next must not
+ * be taken for the socket it was).  1 and *result (the value or -errno)
+ * if nr is one of them. */
 int hook__green_syscall(struct green__hub *h, long nr, const long a[6],
                         long *result)
 {
     long r;
     switch (nr) {
+    case SYS_close:
+        r = close((int)a[0]);
+        break;
     case SYS_read:
         r = read((int)a[0], (void *)a[1], (size_t)a[2]);
         break;
@@ -484,7 +491,7 @@ NO_TRACE static void on_sigsys(int sig, siginfo_t *info, void *ctx)
     hook__trap_set_result(ctx, r);
     errno = saved_errno;
     /* The thread may have parked: the hub is its own again. */
-    hook__trap_leave(green__hub, g);
+    hook__trap_leave(green__hub, g, hook__trap_pc(ctx), hook__trap_sp(ctx));
 }
 
 /* ---- Turning it on ------------------------------------------------------ */

@@ -32,14 +32,19 @@ int hook__green_syscall(struct green__hub *h, long nr, const long args[6],
                         long *result);
 
 /* Enter greenrun's frames from a signal handler that interrupted program
- * code of g (the selector lets calls through), and leave them. */
+ * code of g (the selector lets calls through), and leave them, returning
+ * to returns_to with the stack at sp (0 and NULL: not known), a safe
+ * point to yield at (preempt.h). */
 void hook__trap_enter(struct green *g);
-void hook__trap_leave(struct green__hub *h, struct green *g);
+void hook__trap_leave(struct green__hub *h, struct green *g,
+                      uintptr_t returns_to, const uintptr_t *sp);
 
 /* ---- Per architecture (trap_x86_64.c) ---------------------------------- */
 
 /* The interrupted instruction's address in a signal context. */
 uintptr_t hook__trap_pc(const void *ctx);
+/* The interrupted stack pointer in a signal context. */
+const uintptr_t *hook__trap_sp(const void *ctx);
 /* The arguments of the trapped call in a signal context. */
 void hook__trap_args(const void *ctx, long args[6]);
 /* Make the trapped call return r. */

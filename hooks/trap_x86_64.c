@@ -41,6 +41,12 @@ uintptr_t hook__trap_pc(const void *ctx)
     return (uintptr_t)((const ucontext_t *)ctx)->uc_mcontext.gregs[REG_RIP];
 }
 
+const uintptr_t *hook__trap_sp(const void *ctx)
+{
+    return (const uintptr_t *)((const ucontext_t *)ctx)
+        ->uc_mcontext.gregs[REG_RSP];
+}
+
 void hook__trap_args(const void *ctx, long args[6])
 {
     const greg_t *r = ((const ucontext_t *)ctx)->uc_mcontext.gregs;

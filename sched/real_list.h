@@ -167,6 +167,7 @@ X_HOOK(int, pthread_equal, (pthread_t a, pthread_t b))
 X_HOOK(int, pthread_kill, (pthread_t t, int sig))
 X_HOOK(int, pthread_setname_np, (pthread_t t, const char *name))
 X_HOOK(int, pthread_getname_np, (pthread_t t, char *buf, size_t len))
+X_HOOK(int, prctl, (int option, ...))
 X_HOOK(int, pthread_getattr_np, (pthread_t t, pthread_attr_t *attr))
 X_HOOK(int, pthread_getschedparam, (pthread_t t, int *policy,
                                     struct sched_param *param))

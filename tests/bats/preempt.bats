@@ -80,3 +80,32 @@ preempted() {
     run timeout -s KILL 10 "$GREENRUN" --slice x true
     [ "$status" -eq 2 ]
 }
+
+@test "preempt: poll, ppoll, select and pselect with a zero timeout never fail with EINTR for the ticks, while another thread computes" {
+    require_fixtures zero_timeouts
+    assert_same_as_native zero "$FIXTURES/zero_timeouts"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/zero.native.out")" "poll, zero timeout: every call answered 0: yes
+ppoll, zero timeout: every call answered 0: yes
+select, zero timeout: every call answered 0: yes
+pselect, zero timeout: every call answered 0: yes
+done" "native output"
+}
+
+@test "preempt: a thread holding the lock of a malloc replacement (jemalloc's stand-in) is never switched out, at a safe point or in the vDSO's clock" {
+    require_fixtures allocator_yield
+    local stats=$BATS_TEST_TMPDIR/stats
+    # One worker: on two, the other thread runs beside the holder and
+    # sees its lock held, as natively.
+    GREENRUN_WORKERS=1 run --separate-stderr timeout -s KILL 60 \
+        "$GREENRUN" --stats="$stats" -- "$FIXTURES/allocator_yield"
+    [ "$status" -eq 0 ]
+    assert_equal "$output" \
+        "the other thread found the allocator's lock held: no" "output"
+    # The test proves something only if ticks came while the main thread
+    # was inside, and the other thread ran meanwhile.
+    grep -Eq ' [1-9][0-9]* preemptions \([1-9][0-9]* ticks deferred\)' \
+        "$stats" || {
+        echo "greenrun's stats: $(cat "$stats")"
+        return 1
+    }
+}

@@ -146,7 +146,8 @@ assert_no_os_threads() {
     local workers=$((GREENRUN_OS_THREADS - 1))
     if { [ "$workers" -eq 0 ] && [ "$greenrun" -ne 0 ]; } ||
         { [ "$workers" -gt 0 ] && { [ $((greenrun % workers)) -ne 0 ] ||
-            [ "$greenrun" -eq 0 ] || [ "$greenrun" -ge "$native" ]; }; }; then
+            [ "$greenrun" -eq 0 ] ||
+            [ "$greenrun" -gt $((workers * native)) ]; }; }; then
         echo "under greenrun $1 created $greenrun OS thread(s)" \
             "(natively $native):"
         grep CLONE_THREAD "$runs.greenrun.trace" | head -5

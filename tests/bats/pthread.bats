@@ -297,3 +297,34 @@ join of the cancelled thread: 0
   cleanup handlers and destructors ran, in order: d
 EOF2
 }
+
+@test "pthread rwlocks that glibc write-locked and read-locked before greenrun's constructor (a library's) work in every thread" {
+    require_fixtures rwlock_early
+    local expected= who name
+    for who in main "second thread"; do
+        for name in written "read once"; do
+            expected+="$who: $name rdlock: 0
+$who: $name trywrlock while reading: Device or resource busy
+$who: $name unlock: 0
+$who: $name wrlock: 0
+$who: $name tryrdlock while writing: Device or resource busy
+$who: $name unlock: 0
+"
+        done
+    done
+    expect_same rwlock_early "${expected}done
+exit=0" "$FIXTURES/rwlock_early"
+}
+
+@test "prctl PR_SET_NAME names the calling thread only (a worker does not rename the process), cut to 15 characters; PR_GET_NAME reads it" {
+    require_fixtures prctl_name
+    expect_same prctl_name "main PR_SET_NAME: 0
+worker PR_SET_NAME, 28 characters: 0
+worker PR_GET_NAME: 0 worker-thread-w
+worker pthread_getname_np: 0 worker-thread-w
+main PR_GET_NAME: 0 main-name
+main pthread_getname_np: 0 main-name
+process name: main-name
+done
+exit=0" "$FIXTURES/prctl_name"
+}

@@ -93,8 +93,13 @@ CONF
     assert_equal "$LOAD_OUT" "3000 ok, 0 bad" "the load's result"
     children=$(pgrep -P "$parent")
     assert_equal "$children" "$child" "apache2's child after the load"
-    if grep -E 'exit signal|AH00484|AH00485|AH03490' "$ROOT/error.log"; then
-        echo "the child crashed or ran out of workers"
+    # A crash, or a scoreboard too small.  (AH00484, "server reached
+    # MaxRequestWorkers", is no failure: with as many clients as workers,
+    # mpm_event's listener may find no worker idle yet, more often on one
+    # OS thread where the workers mark themselves idle only when they next
+    # run, and it waits for one; every answer was checked above.)
+    if grep -E 'exit signal|AH00485|AH03490' "$ROOT/error.log"; then
+        echo "the child crashed or its scoreboard was full"
         return 1
     fi
     assert_equal "$MAX_THREADS" 1 "the child's OS threads under load"

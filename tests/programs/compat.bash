@@ -139,3 +139,33 @@ assert_load_ok() {
         return 1
     fi
 }
+
+# DNS_LOAD: what dns_load gives a DNS server, for compat_row.
+DNS_LOAD="100 UDP clients x 100 queries, then 100 TCP clients x 50, for 1,000 A records of a local zone; every answer checked"
+
+# dns_zone_file FILE: the zone greenrun.test of load.py's dns load, in
+# master-file format, for the authoritative servers.
+dns_zone_file() {
+    {
+        printf '$ORIGIN greenrun.test.\n$TTL 300\n'
+        printf '@ SOA ns admin 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n'
+        /usr/bin/python3 "$LOAD" dns-zone |
+            awk '{ printf "%s. A %s\n", $1, $2 }'
+    } >"$1"
+}
+
+# dns_load PORT PID: DNS_LOAD on 127.0.0.1:PORT, each part checked whole;
+# MAX_THREADS (and the row's threads) is PID's most OS threads over both.
+dns_load() {
+    local port=$1 pid=$2 most
+    run_load "$pid" -- dns --port "$port" --clients 100 --queries 100
+    most=$MAX_THREADS
+    compat_threads "$most"
+    assert_load_ok
+    assert_equal "$LOAD_OUT" "10000 ok, 0 bad" "the UDP load's result"
+    run_load "$pid" -- dns --tcp --port "$port" --clients 100 --queries 50
+    [ "$MAX_THREADS" -gt "$most" ] || MAX_THREADS=$most
+    compat_threads "$MAX_THREADS"
+    assert_load_ok
+    assert_equal "$LOAD_OUT" "5000 ok, 0 bad" "the TCP load's result"
+}

@@ -26,13 +26,35 @@ failures go to stderr before it); the exit status is 0 only when M is 0.
   echo  --port P [--tls] --clients C --rounds R
         R messages of varied sizes a client on one connection (in TLS
         when --tls, certificate not verified), each echoed back whole.
+  dns   --port P [--tcp] --clients C --queries Q
+        Q queries a client for A records of the names dns-zone lists
+        (over UDP, one socket a client, or over TCP, one connection a
+        client); every answer must carry the query's id and name and
+        exactly the address dns_address() gives.  A lost UDP answer
+        counts as bad: the loopback drops none.
+  syslog --port P --clients C --lines L --file F
+        L syslog lines (RFC 3164, of 1 B to 4 kB of text) a client on one
+        TCP connection; then F, where the server writes each message's
+        text a line, must come to hold every line sent exactly once and
+        nothing else (it is read until it has them all, or stops growing
+        for 30 s).
+  dns-zone
+        prints the NAMES records the dns load asks for, "NAME ADDRESS" a
+        line, for the test to write into its server's zone (ZONE).
+
+Each name and its address come from its index (dns_name, dns_address),
+so that an answer given to another query is seen.
 """
 
 import argparse
+import collections
+import os
+import random
 import socket
 import ssl
 import sys
 import threading
+import time
 
 SIZES = [1, 100, 1000, 4096, 10000, 65536, 100000, 300000]
 HOST = "127.0.0.1"
@@ -275,20 +297,151 @@ def echo_client(args, c, barrier):
     return errors
 
 
+ZONE = "greenrun.test"
+NAMES = 1000
+
+
+def dns_name(i):
+    return f"host{i}.{ZONE}"
+
+
+def dns_address(i):
+    return f"10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
+
+
+def dns_query(qid, name):
+    q = qid.to_bytes(2, "big") + b"\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00"
+    for label in name.split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\x00\x00\x01\x00\x01"
+
+
+def dns_skip_name(m, i):
+    while True:
+        n = m[i]
+        if n >= 0xC0:
+            return i + 2
+        if n == 0:
+            return i + 1
+        i += 1 + n
+
+
+def dns_answer(m, qid, query):
+    """The addresses of the A records of message m, the answer to query;
+    raises ValueError for an answer to something else or an error."""
+    if int.from_bytes(m[:2], "big") != qid:
+        raise ValueError(f"answer with id {int.from_bytes(m[:2], 'big')}, "
+                         f"not {qid}")
+    rcode, qd, an = m[3] & 15, int.from_bytes(m[4:6], "big"), \
+        int.from_bytes(m[6:8], "big")
+    question = query[12:]
+    if qd != 1 or m[12:12 + len(question)].lower() != question.lower():
+        raise ValueError("answer to another question")
+    if rcode:
+        raise ValueError(f"rcode {rcode}")
+    i, addrs = 12 + len(question), []
+    for _ in range(an):
+        i = dns_skip_name(m, i)
+        rtype = int.from_bytes(m[i:i + 2], "big")
+        length = int.from_bytes(m[i + 8:i + 10], "big")
+        if rtype == 1:
+            addrs.append(socket.inet_ntoa(m[i + 10:i + 10 + length]))
+        i += 10 + length
+    return addrs
+
+
+def dns_client(args, c, barrier):
+    errors = []
+    rng = random.Random(c)
+    if args.tcp:
+        s = socket.create_connection((HOST, args.port), timeout=60)
+    else:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(30)
+        s.connect((HOST, args.port))
+    barrier.wait()
+    for i in range(args.queries):
+        n = (c * args.queries + i) % NAMES
+        qid = rng.randrange(1 << 16)
+        query = dns_query(qid, dns_name(n))
+        try:
+            if args.tcp:
+                s.sendall(len(query).to_bytes(2, "big") + query)
+                m = exact(s, int.from_bytes(exact(s, 2), "big"))
+            else:
+                s.send(query)
+                m = s.recv(4096)
+            addrs = dns_answer(m, qid, query)
+            errors.append(None if addrs == [dns_address(n)] else
+                          f"{dns_name(n)}: {addrs}, not {dns_address(n)}")
+        except Exception as ex:
+            errors.append(f"{dns_name(n)}: {type(ex).__name__}: {ex}")
+    s.close()
+    return errors
+
+
+def syslog_text(c, i):
+    return f"client {c} line {i} " + \
+        pattern(SIZES[(c * 7 + i) % 4] + i % 26).decode()
+
+
+def syslog_client(args, c, barrier):
+    s = socket.create_connection((HOST, args.port), timeout=60)
+    barrier.wait()
+    for i in range(args.lines):
+        s.sendall(f"<13>Nov 26 09:00:00 localhost greenrun: "
+                  f"{syslog_text(c, i)}\n".encode())
+    s.close()
+    return []
+
+
+def syslog_check(args):
+    """One result for each line sent, and one error for each line of the
+    file that is none of them."""
+    want = args.clients * args.lines
+    lines, size, last_growth = [], -1, time.monotonic()
+    while len(lines) < want and time.monotonic() - last_growth < 30:
+        time.sleep(0.1)
+        now = os.path.getsize(args.file) if os.path.exists(args.file) else 0
+        if now and now != size:
+            size, last_growth = now, time.monotonic()
+            with open(args.file, encoding="ascii", errors="replace") as f:
+                lines = f.read().splitlines()
+    found = collections.Counter(line.strip() for line in lines)
+    results = []
+    for c in range(args.clients):
+        for i in range(args.lines):
+            n = found.pop(syslog_text(c, i), 0)
+            results.append(None if n == 1 else
+                           f"client {c} line {i}: written {n} times")
+    results += [f"unexpected line {line[:60]!r}" for line in found]
+    return results
+
+
 def main():
+    if sys.argv[1:2] == ["dns-zone"]:
+        for i in range(NAMES):
+            print(dns_name(i), dns_address(i))
+        return 0
     p = argparse.ArgumentParser()
-    p.add_argument("load", choices=["http", "memcache", "redis", "echo"])
+    p.add_argument("load", choices=["http", "memcache", "redis", "echo", "dns",
+                                     "syslog"])
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--proxy", type=int)
     p.add_argument("--socks", type=int)
     p.add_argument("--tls", action="store_true")
+    p.add_argument("--tcp", action="store_true")
     p.add_argument("--clients", type=int, default=100)
     p.add_argument("--requests", type=int, default=30)
     p.add_argument("--keys", type=int, default=100)
     p.add_argument("--rounds", type=int, default=20)
+    p.add_argument("--queries", type=int, default=100)
+    p.add_argument("--lines", type=int, default=100)
+    p.add_argument("--file")
     args = p.parse_args()
     work = {"http": http_client, "memcache": memcache_client,
-            "redis": redis_client, "echo": echo_client}[args.load]
+            "redis": redis_client, "echo": echo_client,
+            "dns": dns_client, "syslog": syslog_client}[args.load]
     barrier = threading.Barrier(args.clients, timeout=120)
     results = [None] * args.clients
 
@@ -306,6 +459,8 @@ def main():
     for t in threads:
         t.join()
     flat = [e for r in results for e in r]
+    if args.load == "syslog" and not [e for e in flat if e is not None]:
+        flat = syslog_check(args)
     bad = [e for e in flat if e is not None]
     for e in bad[:5]:
         print(e, file=sys.stderr)

@@ -45,7 +45,7 @@ teardown() {
     # mutexes the green way, and the two states corrupt each other.  Kept
     # runnable: RUN_KNOWN_FAILURES=1 make test-programs.
     if [ "${RUN_KNOWN_FAILURES:-0}" != 1 ]; then
-        compat_note "known failure: crashes in green_mutex_trylock (jemalloc)"
+        compat_note "crashes at start in \`green_mutex_trylock\` on a mutex of its jemalloc"
         skip "known failure (RUN_KNOWN_FAILURES=1 runs it)"
     fi
     local dir=$BATS_TEST_TMPDIR/redis port pid
