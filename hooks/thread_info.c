@@ -55,17 +55,21 @@ HOOK int pthread_getname_np(pthread_t t, char *buf, size_t len)
     return 0;
 }
 
+/* A green thread's own stack (not the adopted main thread's, which is the
+ * OS thread's) is reported as glibc reports a pthread's: a stack the
+ * program gave exactly as given, with no guard, as glibc puts none. */
 HOOK int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
 {
     struct green *g = hook__green_of(t);
-    if (!g || !g->stack.map)
+    if (!g || (!g->stack.map && !g->stack_given))
         return real()->pthread_getattr_np(g ? os_thread() : t, attr);
     int r = pthread_attr_init(attr);
     if (r)
         return r;
     pthread_attr_setstack(attr, g->stack.lo,
                           (size_t)(g->stack.hi - g->stack.lo));
-    pthread_attr_setguardsize(attr, (size_t)sysconf(_SC_PAGESIZE));
+    pthread_attr_setguardsize(
+        attr, g->stack_given ? 0 : (size_t)sysconf(_SC_PAGESIZE));
     pthread_attr_setdetachstate(attr, g->detached ? PTHREAD_CREATE_DETACHED
                                                   : PTHREAD_CREATE_JOINABLE);
     return 0;

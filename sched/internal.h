@@ -98,6 +98,8 @@ struct green {
     ev_periodic periodic;
     struct green__stack stack;
     size_t usable_size; /* what the thread asked for, for messages */
+    unsigned char stack_given; /* the program's (pthread_attr_setstack);
+                                  struct green is then malloc'd (green.c) */
     void ***specific;   /* pthread_key values (preload): see specific.c */
     const unsigned *wait_addr; /* what green__addr_wait waits on */
     const void *last_call;     /* inside the last blocking hook (monitor) */
@@ -329,6 +331,9 @@ int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
                        struct green__stack *s);
 void green__stack_release(struct green__hub *h, struct green__stack *s,
                           int poolable);
+/* Describe a stack the program gives: it is never mapped, unmapped or
+ * freed here, and has no guard page. */
+void green__stack_given(struct green__stack *s, void *lo, size_t size);
 void green__stack_pool_drain(struct green__hub *h);
 
 /* Report overflows of green stacks; installed per OS thread with a hub. */
@@ -342,6 +347,11 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
 /* green__create, then count it, number it and queue it to run. */
 int green__spawn(struct green__hub *h, struct green **out, void *(*fn)(void *),
                  void *arg, const green_attr_t *attr);
+/* green__spawn on the program's stack [stack_lo, stack_lo + stack_size)
+ * when stack_lo is not NULL (attr's stack size is then ignored). */
+int green__spawn_on(struct green__hub *h, struct green **out,
+                    void *(*fn)(void *), void *arg, const green_attr_t *attr,
+                    void *stack_lo, size_t stack_size);
 void green__exit(struct green__hub *h, void *result) __attribute__((noreturn));
 /* Called on a new thread's own stack just before its function runs
  * (entering 1) and just after it returns (0): the preload library's
