@@ -175,7 +175,7 @@ static int join_until(struct green *g, void **result, clockid_t clock,
         return g->state == GREEN__DONE ? green_join(g, result) : EBUSY;
     if (green__check_deadline(clock, deadline) < 0)
         return EINVAL;
-    clock_gettime(clock, &now);
+    real()->clock_gettime(clock, &now);
     int64_t left = hook__ns(deadline->tv_sec, deadline->tv_nsec) -
                    hook__ns(now.tv_sec, now.tv_nsec);
     int r = green_timedjoin(g, result, left > 0 ? left : 0);

@@ -6,9 +6,10 @@
  * glibc would read its struct pthread at a green thread's address and
  * crash, so each is answered here for green threads.  All green threads
  * share one OS thread, so what the kernel keeps per thread (scheduling
- * policy, affinity, CPU time, pending signals) is the OS thread's: queries
- * answer for it, and changes that would apply to one green thread only are
- * accepted without effect.
+ * policy, affinity, pending signals) is the OS thread's: queries answer
+ * for it, and changes that would apply to one green thread only are
+ * accepted without effect.  CPU time is the exception: greenrun counts it
+ * per green thread once a program asks (sched/cpuclock.c).
  */
 #include <sched.h>
 #include <signal.h>
@@ -115,10 +116,19 @@ HOOK int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
     return real()->pthread_getaffinity_np(g ? os_thread() : t, size, set);
 }
 
+/* A green thread has a CPU clock of its own (sched/cpuclock.c), which
+ * clock_gettime reads (hooks/clock.c).  An ended thread has none: glibc
+ * says ESRCH once the kernel thread is gone. */
 HOOK int pthread_getcpuclockid(pthread_t t, clockid_t *clock)
 {
     struct green *g = hook__green_of(t);
-    return real()->pthread_getcpuclockid(g ? os_thread() : t, clock);
+    if (!g)
+        return real()->pthread_getcpuclockid(t, clock);
+    if (g->state == GREEN__DONE)
+        return ESRCH;
+    green__cpu_clocks_start(green__hub);
+    *clock = green__cpu_clock_of(g);
+    return 0;
 }
 
 /* A signal for a green thread goes to the OS thread; its handler runs in

@@ -110,6 +110,7 @@ struct green {
     void *tls; /* its thread pointer: own block (tls.c) or the OS thread's */
     unsigned char tls_reused; /* ... taken from the pool (tls.c) */
     unsigned trap_depth;      /* greenrun frames it is in (hooks/trap.c) */
+    uint64_t cpu_ns;          /* CPU time charged to it (cpuclock.c) */
     char name[16];
 };
 
@@ -220,6 +221,8 @@ struct green__hub {
     long preempt_slice_ns;
     timer_t preempt_timer;
     const void *volatile preempt_blocked_pc; /* where a tick found it */
+    uint64_t cpu_mark_ns; /* the OS thread's CPU time at the last switch,
+                             once CPU clocks are counted (cpuclock.c) */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library
@@ -379,6 +382,35 @@ void green__once_leave(green_once_t *once, int done);
 /* Finish the exit of the thread that ended last on this hub, now that
  * nobody runs on its stack: wake its joiner, or release it if detached. */
 void green__reap(struct green__hub *h);
+
+/* ---- Per-thread CPU clocks (cpuclock.c) --------------------------------- */
+
+/* Set once a program has asked for a thread's CPU clock; from then on each
+ * switch charges the OS thread's CPU time to the thread switched out. */
+extern int green__cpu_clocks_on;
+static inline int green__cpu_clocks_wanted(void)
+{
+    return __atomic_load_n(&green__cpu_clocks_on, __ATOMIC_RELAXED);
+}
+/* Start counting, on the calling OS thread's hub h (NULL: none). */
+void green__cpu_clocks_start(struct green__hub *h);
+/* At a switch on h: charge self for the time since it was switched in. */
+void green__cpu_account(struct green__hub *h, struct green *self);
+/* g's CPU time in ns; g is a thread of h, the calling OS thread's hub. */
+uint64_t green__cpu_time(struct green__hub *h, const struct green *g);
+/* In a forked child: the calling thread's clock starts again. */
+void green__cpu_fork_child(struct green__hub *h);
+/* g's CPU clockid, and back: whether a clockid names a green thread, and
+ * which live thread of h it names (NULL: none). */
+clockid_t green__cpu_clock_of(const struct green *g);
+struct green *green__cpu_clock_owner(struct green__hub *h, clockid_t clock);
+/* The low bits of a green thread's clockid: per thread (4), and a kind of
+ * clock the kernel does not have (3). */
+#define GREEN__CPU_CLOCK_KIND 7
+static inline int green__is_green_cpu_clock(clockid_t clock)
+{
+    return clock < 0 && (clock & 7) == GREEN__CPU_CLOCK_KIND;
+}
 
 /* ---- Thread-specific values (specific.c) --------------------------------- */
 

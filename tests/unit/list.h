@@ -97,3 +97,7 @@ X(workers_cond_handoff_fifo)
 X(workers_sem_every_post_taken_once)
 X(workers_rwlock_no_torn_reads)
 X(workers_once_sleep_detach_result)
+
+/* test_cpuclock.c */
+X(cpuclock_ids_name_live_threads)
+X(cpuclock_charges_the_thread_switched_out)
