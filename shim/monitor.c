@@ -10,7 +10,10 @@
  * it prints one line naming the thread, for how long it has held the OS
  * thread, and the last hooked call it made; when the thread lets go, a
  * second line gives the total.  The monitor only reads: it never switches
- * or signals anything.
+ * or signals anything.  It reads the hub and the running thread through
+ * sched/observe.c, which never races the hub's plain stores and never
+ * touches a thread's memory directly: the thread may end and its stack
+ * be unmapped at any moment.
  *
  * On a busy machine the whole process may simply not get a CPU for a
  * while, which is no green thread's doing.  So a hold is reported only if
@@ -44,8 +47,8 @@ struct episode {
     uint64_t switches;    /* the counter when it last moved */
     int64_t since_ms;     /* when it last moved */
     int64_t cpu_since_ms; /* the OS thread's CPU time then */
-    struct green *holder; /* reported holder, or NULL */
-    uint64_t holder_id;
+    int reported;         /* the holder was reported */
+    uint64_t holder_id;   /* ... as this one (0: could not be read) */
 };
 
 static int64_t now_ms(void)
@@ -108,60 +111,79 @@ static const char *call_name(const void *pc)
     return "none yet";
 }
 
-static void report_hold(struct green__hub *h, struct green *g,
+/* "green thread 3 (spinner)", or "a green thread" if it could not be
+ * read. */
+static void name_thread(char *buf, size_t size, const struct green__observed *o)
+{
+    if (!o->id)
+        snprintf(buf, size, "a green thread");
+    else
+        snprintf(buf, size, "green thread %llu%s%s%s",
+                 (unsigned long long)o->id, o->name[0] ? " (" : "", o->name,
+                 o->name[0] ? ")" : "");
+}
+
+static void report_hold(struct green__hub *h, struct green__observed *o,
                         struct episode *e, int64_t held)
 {
-    char line[384], why[160];
+    char line[384], who[64], why[160];
+    /* The hub switched since it was observed (or the thread's memory is
+     * already gone, which only a switch allows): the hold is over. */
+    int r = green__observe_thread(h, o);
+    if (r == -EAGAIN || r == -EFAULT)
+        return;
     /* With time slices, a hold this long means no tick found a safe
      * point: say where the last one found the thread. */
     const char *blocker =
-        h->preempt_on
-            ? hook__preempt_blocker(h->preempt_blocked_pc, why, sizeof why)
-            : NULL;
+        h->preempt_on ? hook__preempt_blocker(o->blocked_pc, why, sizeof why)
+                      : NULL;
+    name_thread(who, sizeof who, o);
     snprintf(line, sizeof line,
-             "greenrun: monitor: green thread %llu%s%s%s has held the OS "
-             "thread for %lld ms (last hooked call: %s)%s%s\n",
-             (unsigned long long)g->id, g->name[0] ? " (" : "", g->name,
-             g->name[0] ? ")" : "", (long long)held,
-             call_name(__atomic_load_n(&g->last_call, __ATOMIC_RELAXED)),
+             "greenrun: monitor: %s has held the OS thread for %lld ms "
+             "(last hooked call: %s)%s%s\n",
+             who, (long long)held, call_name(o->last_call),
              blocker ? ", not preemptible there: " : "",
              blocker ? blocker : "");
     green__say(line);
     __atomic_fetch_add(&h->stats.monitor_events, 1, __ATOMIC_RELAXED);
-    e->holder = g;
-    e->holder_id = g->id;
+    e->reported = 1;
+    e->holder_id = o->id;
 }
 
 static void report_release(struct episode *e, int64_t held)
 {
     char line[160];
-    snprintf(line, sizeof line,
-             "greenrun: monitor: green thread %llu let the OS thread go "
-             "after %lld ms\n",
-             (unsigned long long)e->holder_id, (long long)held);
+    if (e->holder_id)
+        snprintf(line, sizeof line,
+                 "greenrun: monitor: green thread %llu let the OS thread go "
+                 "after %lld ms\n",
+                 (unsigned long long)e->holder_id, (long long)held);
+    else
+        snprintf(line, sizeof line,
+                 "greenrun: monitor: the green thread let the OS thread go "
+                 "after %lld ms\n",
+                 (long long)held);
     green__say(line);
-    e->holder = NULL;
+    e->reported = 0;
 }
 
 static void sample(const struct watched *w, struct episode *e, int64_t limit)
 {
-    struct green__hub *h = w->hub;
-    uint64_t switches = __atomic_load_n(&h->stats.switches, __ATOMIC_RELAXED);
-    struct green *g = __atomic_load_n(&h->current, __ATOMIC_RELAXED);
+    struct green__observed o;
+    green__observe_hub(w->hub, &o);
     int64_t now = now_ms();
-    if (switches != e->switches) {
-        if (e->holder)
+    if (o.switches != e->switches) {
+        if (e->reported)
             report_release(e, now - e->since_ms);
-        e->switches = switches;
+        e->switches = o.switches;
         e->since_ms = now;
         e->cpu_since_ms = cpu_ms(w->cpu_clock);
         return;
     }
-    if (e->holder || !g || g == h->hub_thread ||
-        __atomic_load_n(&h->live, __ATOMIC_RELAXED) < 2)
+    if (e->reported || !o.thread || o.live < 2)
         return;
     if (now - e->since_ms > limit && held_by_program(w, e, now - e->since_ms))
-        report_hold(h, g, e, now - e->since_ms);
+        report_hold(w->hub, &o, e, now - e->since_ms);
 }
 
 static void *watch(void *arg)
