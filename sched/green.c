@@ -111,9 +111,9 @@ static void unplace(struct green__hub *h, struct green *g)
         free(g);
 }
 
-static int create(struct green__hub *h, struct green **out,
-                  void *(*fn)(void *), void *arg, const green_attr_t *attr,
-                  void *stack_lo, size_t stack_size)
+static int create(struct green__hub *h, struct green **out, void *(*fn)(void *),
+                  void *arg, const green_attr_t *attr, void *stack_lo,
+                  size_t stack_size)
 {
     size_t usable =
         attr && attr->stack_size ? attr->stack_size : h->default_stack;

@@ -85,6 +85,8 @@ struct green {
     unsigned char cancel_async;    /* PTHREAD_CANCEL_ASYNCHRONOUS */
     unsigned char no_cancel;       /* parked where cancel must not wake */
     unsigned char interruptible;   /* GREEN__EINTR_*: a signal may end it */
+    unsigned char stack_given;     /* the program's (pthread_attr_setstack):
+                                      struct green is malloc'd (green.c) */
     void *cleanup;                 /* pthread_cleanup_push chain */
     struct green *run_next;
     struct green *q_prev, *q_next;
@@ -98,8 +100,6 @@ struct green {
     ev_periodic periodic;
     struct green__stack stack;
     size_t usable_size; /* what the thread asked for, for messages */
-    unsigned char stack_given; /* the program's (pthread_attr_setstack);
-                                  struct green is then malloc'd (green.c) */
     void ***specific;   /* pthread_key values (preload): see specific.c */
     const unsigned *wait_addr; /* what green__addr_wait waits on */
     const void *last_call;     /* inside the last blocking hook (monitor) */

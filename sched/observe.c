@@ -41,7 +41,10 @@ static int copy(struct iovec *local, const struct iovec *remote, unsigned n)
     return (size_t)got == total ? 0 : -EFAULT;
 }
 
-#define PIECE(p) {(void *)(p), sizeof *(p)}
+#define PIECE(p)                                                               \
+    {                                                                          \
+        (void *)(p), sizeof *(p)                                               \
+    }
 
 static void load_directly(const struct green__hub *h, struct green__observed *o)
 {
@@ -56,9 +59,9 @@ void green__observe_hub(const struct green__hub *h, struct green__observed *o)
     struct green *current;
     struct iovec local[] = {PIECE(&o->switches), PIECE(&current),
                             PIECE(&o->live), PIECE(&o->blocked_pc)};
-    const struct iovec remote[] = {
-        PIECE(&h->stats.switches), PIECE(&h->current), PIECE(&h->live),
-        PIECE(&h->preempt_blocked_pc)};
+    const struct iovec remote[] = {PIECE(&h->stats.switches),
+                                   PIECE(&h->current), PIECE(&h->live),
+                                   PIECE(&h->preempt_blocked_pc)};
     int saved_errno = errno;
     memset(o, 0, sizeof *o);
     if (copy(local, remote, 4) == 0)
@@ -72,8 +75,7 @@ void green__observe_hub(const struct green__hub *h, struct green__observed *o)
         o->thread = NULL;
 }
 
-int green__observe_thread(const struct green__hub *h,
-                          struct green__observed *o)
+int green__observe_thread(const struct green__hub *h, struct green__observed *o)
 {
     const struct green *g = o->thread;
     uint64_t magic, switches_after;
