@@ -33,6 +33,7 @@
  */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -103,7 +104,7 @@ static int held_by_program(const struct watched *w, const struct episode *e,
     return (cpu_ms(w->cpu_clock) - e->cpu_since_ms) * 2 >= held;
 }
 
-static const char *call_name(const void *pc)
+const char *green__monitor_call(const void *pc)
 {
     Dl_info info;
     if (pc && dladdr(pc, &info) && info.dli_sname)
@@ -111,9 +112,8 @@ static const char *call_name(const void *pc)
     return "none yet";
 }
 
-/* "green thread 3 (spinner)", or "a green thread" if it could not be
- * read. */
-static void name_thread(char *buf, size_t size, const struct green__observed *o)
+void green__monitor_name(char *buf, size_t size,
+                         const struct green__observed *o)
 {
     if (!o->id)
         snprintf(buf, size, "a green thread");
@@ -137,11 +137,11 @@ static void report_hold(struct green__hub *h, struct green__observed *o,
     const char *blocker =
         h->preempt_on ? hook__preempt_blocker(o->blocked_pc, why, sizeof why)
                       : NULL;
-    name_thread(who, sizeof who, o);
+    green__monitor_name(who, sizeof who, o);
     snprintf(line, sizeof line,
              "greenrun: monitor: %s has held the OS thread for %lld ms "
              "(last hooked call: %s)%s%s\n",
-             who, (long long)held, call_name(o->last_call),
+             who, (long long)held, green__monitor_call(o->last_call),
              blocker ? ", not preemptible there: " : "",
              blocker ? blocker : "");
     green__say(line);
@@ -180,6 +180,7 @@ static void sample(const struct watched *w, struct episode *e, int64_t limit)
         e->cpu_since_ms = cpu_ms(w->cpu_clock);
         return;
     }
+    green__unheeded_check(w->hub, &o, now, limit, w->tid);
     if (e->reported || !o.thread || o.live < 2)
         return;
     if (now - e->since_ms > limit && held_by_program(w, e, now - e->since_ms))
@@ -232,6 +233,7 @@ void green__monitor_start(struct green__hub *h)
     static int registered;
     pthread_t t;
     pthread_attr_t attr;
+    sigset_t mask;
     w.hub = h;
     w.tid = (pid_t)syscall(SYS_gettid);
     if (green__real.pthread_getcpuclockid(green__real.pthread_self(),
@@ -243,6 +245,15 @@ void green__monitor_start(struct green__hub *h)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 * 1024);
+    /* The program's signals go to its own thread, where the hub learns
+     * that a handler ran (hooks/signal.c); only faults stay deliverable. */
+    sigfillset(&mask);
+    sigdelset(&mask, SIGSEGV);
+    sigdelset(&mask, SIGBUS);
+    sigdelset(&mask, SIGFPE);
+    sigdelset(&mask, SIGILL);
+    pthread_attr_setsigmask_np(&attr, &mask);
+    green__unheeded_start();
     __atomic_store_n(&starting, 1, __ATOMIC_RELEASE);
     if (green__real.pthread_create(&t, &attr, watch, &w) != 0) {
         __atomic_store_n(&starting, 0, __ATOMIC_RELEASE);
