@@ -261,7 +261,10 @@ void green__release(struct green__hub *h, struct green *g)
     green__tls_release(h, g);
     green__all_remove(h, g);
     if (g->stack_given) {
-        green__stack_release(h, &stack, 0); /* the program's: kept */
+        /* The program's again: without the redzones of the frames that
+         * were left on it (ASan), and kept. */
+        green__asan_fresh_stack(&stack);
+        green__stack_release(h, &stack, 0);
         free(g);
         return;
     }
