@@ -39,8 +39,9 @@ static uint64_t os_thread_cpu_ns(void)
     return (uint64_t)ts.tv_sec * NS_PER_SECOND + (uint64_t)ts.tv_nsec;
 }
 
-/* The time since h's running thread was switched in (0 if counting has
- * not started on h's OS thread yet), and a new mark at now. */
+/* The OS thread's CPU time since h's running thread was switched in, now
+ * being the OS thread's clock (0 if counting has not started on h's OS
+ * thread yet, or the clock went back: a forked child's). */
 static uint64_t since_mark(struct green__hub *h, uint64_t now)
 {
     uint64_t mark = h->cpu_mark_ns;
