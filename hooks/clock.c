@@ -19,25 +19,30 @@ HOOK_HELPER static int thread_cpu_clock(clockid_t clock)
     return clock == CLOCK_THREAD_CPUTIME_ID || green__is_green_cpu_clock(clock);
 }
 
-/* The green thread whose CPU time clock stands for, or NULL: the caller
- * is no green thread, or no live green thread has that clock. */
-static struct green *clock_owner(clockid_t clock)
+/* The CPU time clock stands for, if it is a green thread's: 0, or
+ * -EINVAL when no live green thread has that clock, or -ENOENT when the
+ * caller is no green thread (the kernel answers then). */
+static int green_cpu_time(clockid_t clock, uint64_t *ns)
 {
     struct green *self = green__current();
-    if (!self || clock == CLOCK_THREAD_CPUTIME_ID)
-        return self;
-    return green__cpu_clock_owner(self->hub, clock);
+    if (!self)
+        return -ENOENT;
+    green__cpu_clocks_start(self->hub);
+    if (clock != CLOCK_THREAD_CPUTIME_ID)
+        return green__cpu_clock_read(self->hub, clock, ns);
+    *ns = green__cpu_time(self);
+    return 0;
 }
 
 static __attribute__((noinline)) int thread_cpu_time(clockid_t clock,
                                                      struct timespec *ts)
 {
-    struct green *g = clock_owner(clock);
-    if (!g)
-        return real()->clock_gettime(clock, ts); /* the kernel's answer */
-    struct green__hub *h = green__hub;
-    green__cpu_clocks_start(h);
-    uint64_t ns = green__cpu_time(h, g);
+    uint64_t ns;
+    int r = green_cpu_time(clock, &ns);
+    if (r == -ENOENT)
+        return real()->clock_gettime(clock, ts);
+    if (r < 0)
+        return (int)hook__fail(r);
     ts->tv_sec = (time_t)(ns / NS_PER_SECOND);
     ts->tv_nsec = (long)(ns % NS_PER_SECOND);
     return 0;
@@ -52,8 +57,13 @@ HOOK HOOK_HELPER int clock_gettime(clockid_t clock, struct timespec *ts)
 
 HOOK int clock_getres(clockid_t clock, struct timespec *res)
 {
-    if (!green__is_green_cpu_clock(clock) || !clock_owner(clock))
+    uint64_t ns;
+    int r =
+        green__is_green_cpu_clock(clock) ? green_cpu_time(clock, &ns) : -ENOENT;
+    if (r == -ENOENT)
         return real()->clock_getres(clock, res);
+    if (r < 0)
+        return (int)hook__fail(r);
     if (res)
         *res = (struct timespec){0, 1}; /* as the kernel's CPU clocks */
     return 0;

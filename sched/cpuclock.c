@@ -15,6 +15,13 @@
  * threads count from then on; the usual use, the difference between two
  * readings, is exact once the first has been made.
  *
+ * With several hubs (GREENRUN_WORKERS) each charges its own threads, from
+ * its own OS thread's clock; a thread's clock may be read from any hub.
+ * Those reads take the scheduler lock, which keeps the thread from being
+ * released meanwhile, and read what the thread's hub writes without
+ * stopping its switches: the value can lag by the instant between the
+ * two words a switch updates, never by more.
+ *
  * A green thread's clockid: glibc puts a thread's tid into its CPU clockid
  * as (~tid << 3) | 6 (a per-thread clock, of the scheduler's kind).  Green
  * thread N gets (~N << 3) | 7: per thread, of a kind the kernel does not
@@ -23,29 +30,52 @@
  * refuses it with EINVAL.
  */
 #include "internal.h"
+#include "world.h"
 
 #define NS_PER_SECOND 1000000000ull
 /* Bits of a thread's number kept in its clockid (which must stay
  * negative, as CPU clockids are). */
 #define CLOCK_ID_MASK ((1u << 28) - 1)
+/* The kernel's clockid for the CPU time of thread tid, as glibc's
+ * pthread_getcpuclockid makes it: per thread (4), scheduler time (2). */
+#define KERNEL_THREAD_CLOCK(tid) ((clockid_t)(~(unsigned)(tid) << 3 | 6))
 
 int green__cpu_clocks_on;
 
-static uint64_t os_thread_cpu_ns(void)
+static uint64_t cpu_ns_of(clockid_t clock)
 {
     struct timespec ts;
-    if (green__real.clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+    if (green__real.clock_gettime(clock, &ts) < 0)
         return 0;
     return (uint64_t)ts.tv_sec * NS_PER_SECOND + (uint64_t)ts.tv_nsec;
 }
 
-/* The OS thread's CPU time since h's running thread was switched in, now
- * being the OS thread's clock (0 if counting has not started on h's OS
- * thread yet, or the clock went back: a forked child's). */
-static uint64_t since_mark(struct green__hub *h, uint64_t now)
+/* The CPU time of h's OS thread, read from any OS thread. */
+static uint64_t hub_cpu_ns(const struct green__hub *h)
 {
-    uint64_t mark = h->cpu_mark_ns;
+    if (h == green__hub)
+        return cpu_ns_of(CLOCK_THREAD_CPUTIME_ID);
+    return cpu_ns_of(KERNEL_THREAD_CLOCK(h->tid));
+}
+
+/* The CPU time h's OS thread used since h's running thread was switched
+ * in, now being that OS thread's clock (0 if counting has not started on
+ * h yet, or the clock went back: a forked child's). */
+static uint64_t since_mark(const struct green__hub *h, uint64_t now)
+{
+    uint64_t mark = __atomic_load_n(&h->cpu_mark_ns, __ATOMIC_RELAXED);
     return mark && now > mark ? now - mark : 0;
+}
+
+/* Written by g's hub only; read from any hub. */
+static void charge(struct green *g, uint64_t ns)
+{
+    __atomic_store_n(&g->cpu_ns, g->cpu_ns + ns, __ATOMIC_RELAXED);
+}
+
+static void set_mark(struct green__hub *h, uint64_t now)
+{
+    __atomic_store_n(&h->cpu_mark_ns, now, __ATOMIC_RELAXED);
 }
 
 void green__cpu_clocks_start(struct green__hub *h)
@@ -53,26 +83,28 @@ void green__cpu_clocks_start(struct green__hub *h)
     if (green__cpu_clocks_wanted())
         return;
     if (h) {
-        uint64_t now = os_thread_cpu_ns();
+        uint64_t now = hub_cpu_ns(h);
         if (h->main_thread)
-            h->main_thread->cpu_ns = now - since_mark(h, now);
-        h->cpu_mark_ns = now;
+            charge(h->main_thread, now - since_mark(h, now));
+        set_mark(h, now);
     }
     __atomic_store_n(&green__cpu_clocks_on, 1, __ATOMIC_RELAXED);
 }
 
 void green__cpu_account(struct green__hub *h, struct green *self)
 {
-    uint64_t now = os_thread_cpu_ns();
-    self->cpu_ns += since_mark(h, now);
-    h->cpu_mark_ns = now;
+    uint64_t now = hub_cpu_ns(h);
+    charge(self, since_mark(h, now));
+    set_mark(h, now);
 }
 
-uint64_t green__cpu_time(struct green__hub *h, const struct green *g)
+uint64_t green__cpu_time(const struct green *g)
 {
-    if (g != h->current)
-        return g->cpu_ns;
-    return g->cpu_ns + since_mark(h, os_thread_cpu_ns());
+    const struct green__hub *h = g->hub;
+    uint64_t ns = __atomic_load_n(&g->cpu_ns, __ATOMIC_RELAXED);
+    if (__atomic_load_n(&h->current, __ATOMIC_RELAXED) != g)
+        return ns;
+    return ns + since_mark(h, hub_cpu_ns(h));
 }
 
 void green__cpu_fork_child(struct green__hub *h)
@@ -80,8 +112,8 @@ void green__cpu_fork_child(struct green__hub *h)
     /* The child's OS thread is new: its clock starts again near 0. */
     if (!green__cpu_clocks_wanted())
         return;
-    h->current->cpu_ns = 0;
-    h->cpu_mark_ns = os_thread_cpu_ns();
+    __atomic_store_n(&h->current->cpu_ns, 0, __ATOMIC_RELAXED);
+    set_mark(h, hub_cpu_ns(h));
 }
 
 clockid_t green__cpu_clock_of(const struct green *g)
@@ -92,17 +124,35 @@ clockid_t green__cpu_clock_of(const struct green *g)
 
 static int named_by(const struct green *g, uint32_t n)
 {
-    return ((uint32_t)g->id & CLOCK_ID_MASK) == n && g->state != GREEN__DONE;
+    return g->id && ((uint32_t)g->id & CLOCK_ID_MASK) == n &&
+           g->state != GREEN__DONE;
 }
 
-struct green *green__cpu_clock_owner(struct green__hub *h, clockid_t clock)
+/* The live thread of h named by n, or NULL.  Called locked. */
+static struct green *owner_on(struct green__hub *h, uint32_t n)
 {
-    uint32_t n = ~(uint32_t)clock >> 3 & CLOCK_ID_MASK;
-    /* The usual case: a thread reading its own clock. */
-    if (h->current != h->hub_thread && named_by(h->current, n))
-        return h->current;
     for (struct green *g = h->all; g; g = g->all_next)
-        if (g != h->hub_thread && g->id && named_by(g, n))
+        if (g != h->hub_thread && named_by(g, n))
             return g;
     return NULL;
+}
+
+int green__cpu_clock_read(struct green__hub *h, clockid_t clock, uint64_t *ns)
+{
+    uint32_t n = ~(uint32_t)clock >> 3 & CLOCK_ID_MASK;
+    struct green *g = h->current;
+    /* The usual case: a thread reading its own clock. */
+    if (g != h->hub_thread && named_by(g, n)) {
+        *ns = green__cpu_time(g);
+        return 0;
+    }
+    struct green__world *w = h->world;
+    green__lock();
+    for (unsigned i = 0; i < w->hub_count && !(g = owner_on(w->hubs[i], n));
+         i++)
+        ;
+    if (g)
+        *ns = green__cpu_time(g);
+    green__unlock();
+    return g ? 0 : -EINVAL;
 }

@@ -396,14 +396,15 @@ static inline int green__cpu_clocks_wanted(void)
 void green__cpu_clocks_start(struct green__hub *h);
 /* At a switch on h: charge self for the time since it was switched in. */
 void green__cpu_account(struct green__hub *h, struct green *self);
-/* g's CPU time in ns; g is a thread of h, the calling OS thread's hub. */
-uint64_t green__cpu_time(struct green__hub *h, const struct green *g);
+/* g's CPU time in ns; g is the caller, or the scheduler lock is held. */
+uint64_t green__cpu_time(const struct green *g);
 /* In a forked child: the calling thread's clock starts again. */
 void green__cpu_fork_child(struct green__hub *h);
 /* g's CPU clockid, and back: whether a clockid names a green thread, and
- * which live thread of h it names (NULL: none). */
+ * the CPU time of the live thread it names, on any hub of h's world (h:
+ * the caller's).  0, or -EINVAL: no such thread. */
 clockid_t green__cpu_clock_of(const struct green *g);
-struct green *green__cpu_clock_owner(struct green__hub *h, clockid_t clock);
+int green__cpu_clock_read(struct green__hub *h, clockid_t clock, uint64_t *ns);
 /* The low bits of a green thread's clockid: per thread (4), and a kind of
  * clock the kernel does not have (3). */
 #define GREEN__CPU_CLOCK_KIND 7

@@ -15,6 +15,7 @@ static void *ids_main(void *arg)
 {
     struct green__hub *h = green__hub;
     green_t *a, *b;
+    uint64_t ns;
 
     (void)arg;
     ASSERT_EQ(green_spawn(&a, yield_then_return, NULL, NULL), 0);
@@ -28,13 +29,13 @@ static void *ids_main(void *arg)
     ASSERT(!green__is_green_cpu_clock(CLOCK_MONOTONIC));
     /* glibc's clockid for tid 1234: (~tid << 3) | 6. */
     ASSERT(!green__is_green_cpu_clock((clockid_t)(~1234u << 3 | 6)));
-    ASSERT_PTR_EQ(green__cpu_clock_owner(h, ca), a);
-    ASSERT_PTR_EQ(green__cpu_clock_owner(h, cb), b);
-    ASSERT_PTR_EQ(green__cpu_clock_owner(h, green__cpu_clock_of(green_self())),
-                  green_self());
+    ASSERT_EQ(green__cpu_clock_read(h, ca, &ns), 0);
+    ASSERT_EQ(green__cpu_clock_read(h, cb, &ns), 0);
+    ASSERT_EQ(green__cpu_clock_read(h, green__cpu_clock_of(green_self()), &ns),
+              0);
     ASSERT_EQ(green_join(a, NULL), 0);
     /* A joined thread's clock names nobody. */
-    ASSERT_PTR_EQ(green__cpu_clock_owner(h, ca), NULL);
+    ASSERT_EQ(green__cpu_clock_read(h, ca, &ns), -EINVAL);
     ASSERT_EQ(green_join(b, NULL), 0);
     return NULL;
 }
@@ -61,28 +62,37 @@ static void *nap(void *arg)
 }
 
 /* Which thread's CPU time: a sleeper's next to none while a spinner
- * computes; bounds no loaded machine can break. */
+ * computes; bounds no loaded machine can break.  Read through their
+ * clockids, as another thread would. */
 static void *charge_main(void *arg)
 {
     struct green__hub *h = green__hub;
     green_t *spinner, *sleeper;
+    uint64_t spun, slept;
 
     (void)arg;
     green__cpu_clocks_start(h);
     ASSERT(green__cpu_clocks_wanted());
     ASSERT_EQ(green_spawn(&sleeper, nap, NULL, NULL), 0);
     ASSERT_EQ(green_spawn(&spinner, spin, NULL, NULL), 0);
-    /* Read them before they are joined: ended, not yet released. */
-    while (spinner->state != GREEN__DONE || sleeper->state != GREEN__DONE)
+    clockid_t spinner_clock = green__cpu_clock_of(spinner);
+    clockid_t sleeper_clock = green__cpu_clock_of(sleeper);
+    /* A live thread's clock reads; an ended one's is gone. */
+    while (spinner->state != GREEN__DONE || sleeper->state != GREEN__DONE) {
+        if (sleeper->state != GREEN__DONE)
+            ASSERT_EQ(green__cpu_clock_read(h, sleeper_clock, &slept), 0);
         green_sleep(TEST_MS);
-    uint64_t spun = green__cpu_time(h, spinner);
-    uint64_t slept = green__cpu_time(h, sleeper);
+    }
+    ASSERT_EQ(green__cpu_clock_read(h, spinner_clock, &spun), -EINVAL);
+    /* What they were charged stays until they are released. */
+    spun = green__cpu_time(spinner);
+    slept = green__cpu_time(sleeper);
     ASSERT_GT(spun, 0);
     ASSERT_LT(slept * 2, spun);
     /* The running thread's time grows while it runs. */
-    uint64_t before = green__cpu_time(h, green_self());
+    uint64_t before = green__cpu_time(green_self());
     spin(NULL);
-    ASSERT_GT(green__cpu_time(h, green_self()), before);
+    ASSERT_GT(green__cpu_time(green_self()), before);
     ASSERT_EQ(green_join(spinner, NULL), 0);
     ASSERT_EQ(green_join(sleeper, NULL), 0);
     return NULL;
