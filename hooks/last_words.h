@@ -1,5 +1,6 @@
 /* last_words.h - what hooks/signal.c offers the shim: a word before a
- * signal's default action ends the process. */
+ * signal's default action ends the process, and a note whenever one of the
+ * program's handlers runs. */
 #ifndef GREEN_LAST_WORDS_H
 #define GREEN_LAST_WORDS_H
 
@@ -11,5 +12,9 @@
  * install handlers (from the shim's constructor).  say runs in a signal
  * handler: it must be async-signal-safe. */
 void hook__last_words(int sig, void (*say)(void));
+
+/* Call note(sig) in the signal handler, just before the program's own
+ * handler for sig runs.  note must be async-signal-safe. */
+void hook__note_handlers(void (*note)(int sig));
 
 #endif

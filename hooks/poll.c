@@ -31,7 +31,7 @@
 static int64_t now_ns(void)
 {
     struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
+    real()->clock_gettime(CLOCK_MONOTONIC, &now);
     return hook__ns(now.tv_sec, now.tv_nsec);
 }
 

@@ -48,6 +48,7 @@ HOOK pid_t fork(void)
         hook__trap_fork_child(h);
         hook__preempt_fork_child(h);
         green__fork_child(green__hub);
+        green__cpu_fork_child(green__hub);
         green__shim_fork_child(green__hub);
         hook__kept_fork_child(green__hub);
     }

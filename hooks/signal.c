@@ -9,6 +9,10 @@
  * parked green thread's interruptible wait with EINTR (sched/hub.c).  The
  * program sees its own sigaction structures, never the wrapper.
  *
+ * The wrapper also tells the shim that a handler runs
+ * (hook__note_handlers): the monitor watches whether a program that
+ * handled SIGTERM gets to act on it.
+ *
  * The same wrapper stands in for the default action of the signals the
  * shim wants a last word on (hook__last_words: the GREENRUN_STATS report
  * before SIGTERM ends the program).  There the program's action is SIG_DFL:
@@ -34,6 +38,8 @@ static struct sigaction user_actions[NSIG];
 static volatile sig_atomic_t wrapped[NSIG];
 /* What to say before the default action of a signal ends the process. */
 static void (*last_words[NSIG])(void);
+/* Told of every signal whose program handler is about to run. */
+static void (*handler_note)(int sig);
 /* The action shown is the one found at start, not one the program set:
  * show it exactly, flags and all, as the kernel would. */
 static volatile sig_atomic_t inherited[NSIG];
@@ -84,6 +90,8 @@ static void wrapper(int sig, siginfo_t *info, void *ctx)
     hook__handlers_run++;
     if (h)
         green__signal_arrived(h, (a.sa_flags & SA_RESTART) != 0);
+    if (handler_note)
+        handler_note(sig);
     if (a.sa_flags & SA_SIGINFO)
         a.sa_sigaction(sig, info, ctx);
     else if (a.sa_handler != SIG_IGN && a.sa_handler != SIG_DFL)
@@ -165,6 +173,11 @@ void hook__last_words(int sig, void (*say)(void))
         return;
     inherited[sig] = 1;
     wrapped[sig] = 1;
+}
+
+void hook__note_handlers(void (*note)(int sig))
+{
+    handler_note = note;
 }
 
 /* glibc's signal() has BSD semantics: restart, and block the signal

@@ -47,14 +47,24 @@ struct green *hook__green_of(pthread_t t)
     return g->magic == GREEN__MAGIC ? g : NULL;
 }
 
-/* Read the stack size and detach state the program asked for.  glibc's
+/* What pthread_create's attributes ask for. */
+struct request {
+    green_attr_t attr;
+    void *stack; /* the program's (pthread_attr_setstack), or NULL */
+    size_t stack_size;
+};
+
+/* Read the stack and detach state the program asked for.  glibc's
  * default stack (8 MiB from RLIMIT_STACK) means "no preference": the green
- * default (GREENRUN_STACK_SIZE) applies then. */
-static void read_attr(const pthread_attr_t *attr, green_attr_t *out)
+ * default (GREENRUN_STACK_SIZE) applies then.  glibc keeps the top of a
+ * stack set with pthread_attr_setstack, NULL when none is: the bottom
+ * pthread_attr_getstack computes is then minus the size. */
+static void read_attr(const pthread_attr_t *attr, struct request *out)
 {
     pthread_attr_t defaults;
     size_t size = 0, default_size = 0;
     int state = PTHREAD_CREATE_JOINABLE;
+    void *lo = NULL;
     if (!attr)
         return;
     pthread_attr_getstacksize(attr, &size);
@@ -63,8 +73,13 @@ static void read_attr(const pthread_attr_t *attr, green_attr_t *out)
         pthread_attr_getstacksize(&defaults, &default_size);
         pthread_attr_destroy(&defaults);
     }
-    out->stack_size = size != default_size ? size : 0;
-    out->detached = state == PTHREAD_CREATE_DETACHED;
+    out->attr.stack_size = size != default_size ? size : 0;
+    out->attr.detached = state == PTHREAD_CREATE_DETACHED;
+    if (pthread_attr_getstack(attr, &lo, &size) == 0 &&
+        (uintptr_t)lo + size != 0) {
+        out->stack = lo;
+        out->stack_size = size;
+    }
 }
 
 HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
@@ -73,12 +88,13 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
     struct green *self = green__current();
     if (!self)
         return real()->pthread_create(t, attr, fn, arg);
-    green_attr_t ga = {0};
+    struct request req = {.stack = NULL};
     struct green *g;
-    read_attr(attr, &ga);
-    ga.name = green_name(self); /* as a new OS thread inherits it */
+    read_attr(attr, &req);
+    req.attr.name = green_name(self); /* as a new OS thread inherits it */
     green__shim_start_workers(self->hub);
-    int r = -green__spawn(self->hub, &g, fn, arg, &ga);
+    int r = -green__spawn_on(self->hub, &g, fn, arg, &req.attr, req.stack,
+                             req.stack_size);
     if (r == 0) {
         *t = (pthread_t)g;
         hook__preempt_arm(self->hub);
@@ -159,7 +175,7 @@ static int join_until(struct green *g, void **result, clockid_t clock,
         return g->state == GREEN__DONE ? green_join(g, result) : EBUSY;
     if (green__check_deadline(clock, deadline) < 0)
         return EINVAL;
-    clock_gettime(clock, &now);
+    real()->clock_gettime(clock, &now);
     int64_t left = hook__ns(deadline->tv_sec, deadline->tv_nsec) -
                    hook__ns(now.tv_sec, now.tv_nsec);
     int r = green_timedjoin(g, result, left > 0 ? left : 0);

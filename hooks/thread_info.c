@@ -6,9 +6,10 @@
  * glibc would read its struct pthread at a green thread's address and
  * crash, so each is answered here for green threads.  All green threads
  * share one OS thread, so what the kernel keeps per thread (scheduling
- * policy, affinity, CPU time, pending signals) is the OS thread's: queries
- * answer for it, and changes that would apply to one green thread only are
- * accepted without effect.
+ * policy, affinity, pending signals) is the OS thread's: queries answer
+ * for it, and changes that would apply to one green thread only are
+ * accepted without effect.  CPU time is the exception: greenrun counts it
+ * per green thread once a program asks (sched/cpuclock.c).
  */
 #include <sched.h>
 #include <signal.h>
@@ -86,17 +87,21 @@ HOOK int prctl(int option, ...)
     return real()->prctl(option, a[0], a[1], a[2], a[3]);
 }
 
+/* A green thread's own stack (not the adopted main thread's, which is the
+ * OS thread's) is reported as glibc reports a pthread's: a stack the
+ * program gave exactly as given, with no guard, as glibc puts none. */
 HOOK int pthread_getattr_np(pthread_t t, pthread_attr_t *attr)
 {
     struct green *g = hook__green_of(t);
-    if (!g || !g->stack.map)
+    if (!g || (!g->stack.map && !g->stack_given))
         return real()->pthread_getattr_np(g ? os_thread() : t, attr);
     int r = pthread_attr_init(attr);
     if (r)
         return r;
     pthread_attr_setstack(attr, g->stack.lo,
                           (size_t)(g->stack.hi - g->stack.lo));
-    pthread_attr_setguardsize(attr, (size_t)sysconf(_SC_PAGESIZE));
+    pthread_attr_setguardsize(
+        attr, g->stack_given ? 0 : (size_t)sysconf(_SC_PAGESIZE));
     pthread_attr_setdetachstate(attr, g->detached ? PTHREAD_CREATE_DETACHED
                                                   : PTHREAD_CREATE_JOINABLE);
     return 0;
@@ -142,10 +147,19 @@ HOOK int pthread_getaffinity_np(pthread_t t, size_t size, cpu_set_t *set)
     return real()->pthread_getaffinity_np(g ? os_thread() : t, size, set);
 }
 
+/* A green thread has a CPU clock of its own (sched/cpuclock.c), which
+ * clock_gettime reads (hooks/clock.c).  An ended thread has none: glibc
+ * says ESRCH once the kernel thread is gone. */
 HOOK int pthread_getcpuclockid(pthread_t t, clockid_t *clock)
 {
     struct green *g = hook__green_of(t);
-    return real()->pthread_getcpuclockid(g ? os_thread() : t, clock);
+    if (!g)
+        return real()->pthread_getcpuclockid(t, clock);
+    if (g->state == GREEN__DONE)
+        return ESRCH;
+    green__cpu_clocks_start(green__hub);
+    *clock = green__cpu_clock_of(g);
+    return 0;
 }
 
 /* A signal for a green thread goes to the OS thread; its handler runs in

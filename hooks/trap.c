@@ -200,7 +200,7 @@ static long futex_wait(struct green__hub *h, const long a[6])
         clockid_t clock =
             op & FUTEX_CLOCK_REALTIME ? CLOCK_REALTIME : CLOCK_MONOTONIC;
         struct timespec now;
-        clock_gettime(clock, &now);
+        real()->clock_gettime(clock, &now);
         int64_t left =
             hook__ns(ts->tv_sec - now.tv_sec, ts->tv_nsec - now.tv_nsec);
         if (left <= 0)

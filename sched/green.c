@@ -7,6 +7,12 @@
  * below its header so that the hot top frames of many threads do not all
  * fall into the same cache sets.
  *
+ * A stack the program gives (pthread_attr_setstack) is all the program's:
+ * the thread runs on exactly the bytes it was given, and struct green with
+ * what private TLS needs goes into an allocation of its own.  greenrun never
+ * frees or unmaps such a stack; the program may reuse it once the thread
+ * is joined.
+ *
  * An ended thread keeps its stack until it is joined; a detached one is
  * released by whoever runs next (green__reap), since a thread cannot unmap
  * the stack it is running on.  For the same reason an ended thread is
@@ -26,12 +32,14 @@
 #define COLOUR_STEP 64
 #define COLOUR_SLOTS 16
 
+/* struct green, rounded up to its alignment. */
+#define GREEN_SIZE ((sizeof(struct green) + 63) / 64 * 64)
+
 /* What a stack holds above the thread's frames: struct green, what
  * private TLS needs (tls_room), and room for the colour offsets. */
 static size_t header_size(size_t tls_room)
 {
-    return (sizeof(struct green) + 63) / 64 * 64 + tls_room +
-           COLOUR_STEP * COLOUR_SLOTS;
+    return GREEN_SIZE + tls_room + COLOUR_STEP * COLOUR_SLOTS;
 }
 
 static void set_name(struct green *g, const char *name)
@@ -41,13 +49,19 @@ static void set_name(struct green *g, const char *name)
     g->name[len] = '\0';
 }
 
-int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
-                  void *arg, const green_attr_t *attr)
+/* Where a new thread's struct green, its TLS room and its first frame go. */
+struct placement {
+    struct green *g;
+    char *tls_room;
+    char *top; /* the stack starts below this, 16-byte aligned */
+};
+
+/* A stack of greenrun's, with struct green at its top and the TLS room
+ * below it.  0, -EINVAL or -EAGAIN. */
+static int place_on_new_stack(struct green__hub *h, size_t usable,
+                              size_t tls_room, struct placement *p)
 {
-    size_t usable =
-        attr && attr->stack_size ? attr->stack_size : h->default_stack;
     struct green__stack stack;
-    size_t tls_room = h->private_tls ? green__tls_stack_room() : 0;
     if (usable < GREEN__STACK_MIN)
         return -EINVAL;
     int r = green__stack_alloc(h, usable + header_size(tls_room),
@@ -56,13 +70,62 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
         return r;
     green__asan_fresh_stack(&stack);
     size_t offset = (h->colour++ % COLOUR_SLOTS) * COLOUR_STEP;
-    char *top = stack.hi - offset - (sizeof(struct green) + 63) / 64 * 64;
-    struct green *g = (struct green *)top;
+    p->g = (struct green *)(stack.hi - offset - GREEN_SIZE);
+    memset(p->g, 0, sizeof *p->g);
+    p->g->stack = stack;
+    p->g->usable_size = usable;
+    p->tls_room = (char *)p->g - tls_room;
+    p->top = p->tls_room;
+    return 0;
+}
+
+/* The program's stack: struct green and the TLS room are allocated apart,
+ * so that the thread has all of [lo, lo + size), as the program sized it.
+ * 0, -EINVAL or -EAGAIN. */
+static int place_apart(void *lo, size_t size, size_t tls_room,
+                       struct placement *p)
+{
+    if (size < GREEN__STACK_MIN)
+        return -EINVAL;
+    struct green *g = aligned_alloc(64, GREEN_SIZE + tls_room);
+    if (!g)
+        return -EAGAIN;
     memset(g, 0, sizeof *g);
+    green__stack_given(&g->stack, lo, size);
+    green__asan_fresh_stack(&g->stack);
+    g->stack_given = 1;
+    g->usable_size = size;
+    p->g = g;
+    p->tls_room = (char *)g + GREEN_SIZE;
+    p->top = (char *)((uintptr_t)g->stack.hi & ~(uintptr_t)15);
+    return 0;
+}
+
+/* Undo a placement whose thread never ran. */
+static void unplace(struct green__hub *h, struct green *g)
+{
+    struct green__stack stack = g->stack;
+    int given = g->stack_given;
+    green__stack_release(h, &stack, g->usable_size == h->default_stack);
+    if (given)
+        free(g);
+}
+
+static int create(struct green__hub *h, struct green **out, void *(*fn)(void *),
+                  void *arg, const green_attr_t *attr, void *stack_lo,
+                  size_t stack_size)
+{
+    size_t usable =
+        attr && attr->stack_size ? attr->stack_size : h->default_stack;
+    size_t tls_room = h->private_tls ? green__tls_stack_room() : 0;
+    struct placement p;
+    int r = stack_lo ? place_apart(stack_lo, stack_size, tls_room, &p)
+                     : place_on_new_stack(h, usable, tls_room, &p);
+    if (r < 0)
+        return r;
+    struct green *g = p.g;
     g->magic = GREEN__MAGIC;
     g->hub = h;
-    g->stack = stack;
-    g->usable_size = usable;
     g->fn = fn;
     g->arg = arg;
     g->state = GREEN__RUNNABLE;
@@ -71,22 +134,29 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     green__init_watchers(g);
     green__tsan_created(g, 0);
     g->tls = h->native_tp;
-    if (tls_room && (r = green__tls_create(h, g, top - tls_room)) < 0) {
-        green__stack_release(h, &stack, usable == h->default_stack);
+    if (tls_room && (r = green__tls_create(h, g, p.tls_room)) < 0) {
+        unplace(h, g);
         return r;
     }
-    g->sp = green__stack_init(top - tls_room);
+    g->sp = green__stack_init(p.top);
     *out = g;
     return 0;
 }
 
-int green__spawn(struct green__hub *creator, struct green **out,
-                 void *(*fn)(void *), void *arg, const green_attr_t *attr)
+int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
+                  void *arg, const green_attr_t *attr)
+{
+    return create(h, out, fn, arg, attr, NULL, 0);
+}
+
+int green__spawn_on(struct green__hub *creator, struct green **out,
+                    void *(*fn)(void *), void *arg, const green_attr_t *attr,
+                    void *stack_lo, size_t stack_size)
 {
     struct green__world *w = creator->world;
     green__lock();
     struct green__hub *h = green__place(creator);
-    int r = green__create(h, out, fn, arg, attr);
+    int r = create(h, out, fn, arg, attr, stack_lo, stack_size);
     if (r < 0) {
         green__unlock();
         return r;
@@ -107,6 +177,12 @@ int green__spawn(struct green__hub *creator, struct green **out,
         green__inbox_push(h, g);
     green__unlock();
     return 0;
+}
+
+int green__spawn(struct green__hub *creator, struct green **out,
+                 void *(*fn)(void *), void *arg, const green_attr_t *attr)
+{
+    return green__spawn_on(creator, out, fn, arg, attr, NULL, 0);
 }
 
 void green__start(void)
@@ -184,6 +260,14 @@ void green__release(struct green__hub *h, struct green *g)
     green__specific_free(g);
     green__tls_release(h, g);
     green__all_remove(h, g);
+    if (g->stack_given) {
+        /* The program's again: without the redzones of the frames that
+         * were left on it (ASan), and kept. */
+        green__asan_fresh_stack(&stack);
+        green__stack_release(h, &stack, 0);
+        free(g);
+        return;
+    }
     if (!stack.map) {
         free(g); /* adopted: its stack is not ours */
         return;

@@ -2,7 +2,8 @@
  * handles.c - what the handle of a released thread stands for.
  *
  * A green thread's handle (its pthread_t in the preload library) is the
- * address of its struct green, which lives on its stack.  Once the thread
+ * address of its struct green, which lives on its stack (or, for a stack
+ * the program gave, in an allocation of its own).  Once the thread
  * is joined, or has ended detached, that stack goes back to the pool or is
  * unmapped, and a handle the program kept points into memory that may be
  * gone or be part of another thread's stack.  POSIX leaves the use of such
@@ -74,13 +75,14 @@ int green__handle_ended(struct green__hub *h, const void *handle)
 }
 
 /* Only threads of the program are recorded: those with a stack of their
- * own and a number (not adopted contexts, not the hub's own thread).  If
- * the table cannot grow, the handle is not remembered: it is then as
- * undefined as POSIX says, which is no worse than before. */
+ * own or one the program gave, and a number (not adopted contexts, not
+ * the hub's own thread).  If the table cannot grow, the handle is not
+ * remembered: it is then as undefined as POSIX says, which is no worse
+ * than before. */
 void green__handle_retire(struct green__hub *h, const struct green *g)
 {
     uintptr_t addr = (uintptr_t)g;
-    if (!g->stack.map || !g->id)
+    if ((!g->stack.map && !g->stack_given) || !g->id)
         return;
     if (!h->world->ended && !(h->world->ended = calloc(1, sizeof *h->world->ended)))
         return;

@@ -75,6 +75,8 @@ static void switch_to(struct green__hub *h, struct green *next)
         return;
     self->saved_errno = errno;
     h->stats.switches++;
+    if (green__cpu_clocks_wanted())
+        green__cpu_account(h, self);
     h->previous = self;
     h->current = next;
     green__asan_leave(self, next);

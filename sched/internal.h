@@ -85,6 +85,8 @@ struct green {
     unsigned char cancel_async;    /* PTHREAD_CANCEL_ASYNCHRONOUS */
     unsigned char no_cancel;       /* parked where cancel must not wake */
     unsigned char interruptible;   /* GREEN__EINTR_*: a signal may end it */
+    unsigned char stack_given;     /* the program's (pthread_attr_setstack):
+                                      struct green is malloc'd (green.c) */
     void *cleanup;                 /* pthread_cleanup_push chain */
     struct green *run_next;
     struct green *q_prev, *q_next;
@@ -108,6 +110,7 @@ struct green {
     void *tls; /* its thread pointer: own block (tls.c) or the OS thread's */
     unsigned char tls_reused; /* ... taken from the pool (tls.c) */
     unsigned trap_depth;      /* greenrun frames it is in (hooks/trap.c) */
+    uint64_t cpu_ns;          /* CPU time charged to it (cpuclock.c) */
     char name[16];
 };
 
@@ -219,6 +222,8 @@ struct green__hub {
     long preempt_slice_ns;
     timer_t preempt_timer;
     const void *volatile preempt_blocked_pc; /* where a tick found it */
+    uint64_t cpu_mark_ns; /* the OS thread's CPU time at the last switch,
+                             once CPU clocks are counted (cpuclock.c) */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library
@@ -330,6 +335,9 @@ int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
                        struct green__stack *s);
 void green__stack_release(struct green__hub *h, struct green__stack *s,
                           int poolable);
+/* Describe a stack the program gives: it is never mapped, unmapped or
+ * freed here, and has no guard page. */
+void green__stack_given(struct green__stack *s, void *lo, size_t size);
 void green__stack_pool_drain(struct green__hub *h);
 
 /* Report overflows of green stacks; installed per OS thread with a hub. */
@@ -343,6 +351,11 @@ int green__create(struct green__hub *h, struct green **out, void *(*fn)(void *),
 /* green__create, then count it, number it and queue it to run. */
 int green__spawn(struct green__hub *h, struct green **out, void *(*fn)(void *),
                  void *arg, const green_attr_t *attr);
+/* green__spawn on the program's stack [stack_lo, stack_lo + stack_size)
+ * when stack_lo is not NULL (attr's stack size is then ignored). */
+int green__spawn_on(struct green__hub *h, struct green **out,
+                    void *(*fn)(void *), void *arg, const green_attr_t *attr,
+                    void *stack_lo, size_t stack_size);
 void green__exit(struct green__hub *h, void *result) __attribute__((noreturn));
 /* Called on a new thread's own stack just before its function runs
  * (entering 1) and just after it returns (0): the preload library's
@@ -370,6 +383,58 @@ void green__once_leave(green_once_t *once, int done);
 /* Finish the exit of the thread that ended last on this hub, now that
  * nobody runs on its stack: wake its joiner, or release it if detached. */
 void green__reap(struct green__hub *h);
+
+/* ---- Per-thread CPU clocks (cpuclock.c) --------------------------------- */
+
+/* Set once a program has asked for a thread's CPU clock; from then on each
+ * switch charges the OS thread's CPU time to the thread switched out. */
+extern int green__cpu_clocks_on;
+static inline int green__cpu_clocks_wanted(void)
+{
+    return __atomic_load_n(&green__cpu_clocks_on, __ATOMIC_RELAXED);
+}
+/* Start counting, on the calling OS thread's hub h (NULL: none). */
+void green__cpu_clocks_start(struct green__hub *h);
+/* At a switch on h: charge self for the time since it was switched in. */
+void green__cpu_account(struct green__hub *h, struct green *self);
+/* g's CPU time in ns; g is the caller, or the scheduler lock is held. */
+uint64_t green__cpu_time(const struct green *g);
+/* In a forked child: the calling thread's clock starts again. */
+void green__cpu_fork_child(struct green__hub *h);
+/* g's CPU clockid, and back: whether a clockid names a green thread, and
+ * the CPU time of the live thread it names, on any hub of h's world (h:
+ * the caller's).  0, or -EINVAL: no such thread. */
+clockid_t green__cpu_clock_of(const struct green *g);
+int green__cpu_clock_read(struct green__hub *h, clockid_t clock, uint64_t *ns);
+/* The low bits of a green thread's clockid: per thread (4), and a kind of
+ * clock the kernel does not have (3). */
+#define GREEN__CPU_CLOCK_KIND 7
+static inline int green__is_green_cpu_clock(clockid_t clock)
+{
+    return clock < 0 && (clock & 7) == GREEN__CPU_CLOCK_KIND;
+}
+
+/* ---- Watching a hub from another OS thread (observe.c) ------------------ */
+
+/* What a watcher saw of a hub and of the green thread it was running. */
+struct green__observed {
+    uint64_t switches;
+    size_t live;
+    const void *blocked_pc;     /* where the last time slice found it */
+    const struct green *thread; /* running, or NULL (the hub's own thread);
+                                   an address to compare, never to read */
+    uint64_t id;                /* of thread, once green__observe_thread */
+    char name[16];              /* ... succeeded; else 0 and "" */
+    const void *last_call;
+};
+/* Copy h's switch counter, running thread, live count and preemption
+ * note into o, from any OS thread, without racing the hub. */
+void green__observe_hub(const struct green__hub *h, struct green__observed *o);
+/* Fill o's id, name and last call from o->thread, which green__observe_hub
+ * saw running.  0; -EAGAIN: h switched since (observe again); -ESRCH: no
+ * thread ran; another -errno: its memory could not be read. */
+int green__observe_thread(const struct green__hub *h,
+                          struct green__observed *o);
 
 /* ---- Thread-specific values (specific.c) --------------------------------- */
 

@@ -31,6 +31,7 @@ struct green__real_fns green__real = {
         (int (*)(int, void *, int, int, const sigset_t *))epoll_pwait,
     .getsockopt = getsockopt,
     .nanosleep = nanosleep,
+    .clock_gettime = clock_gettime,
     /* The offload pool's workers (offload.c). */
     .pthread_create = pthread_create,
     .pthread_join = pthread_join,

@@ -124,6 +124,10 @@ X_HOOK(int, clock_nanosleep, (clockid_t clock, int flags,
                               const struct timespec *req,
                               struct timespec *rem))
 
+/* Per-thread CPU clocks (hooks/clock.c). */
+X_HOOK(int, clock_gettime, (clockid_t clock, struct timespec *ts))
+X_HOOK(int, clock_getres, (clockid_t clock, struct timespec *res))
+
 /* Processes (hooks/process.c). */
 X_HOOK(void, _exit, (int status) __attribute__((noreturn)))
 X_EXPORT(_Exit)

@@ -37,7 +37,8 @@
  * slot's pages are dropped with MADV_DONTNEED (guards survive that).
  *
  * Stacks of other sizes (pthread_attr_setstacksize, the hub's own) get a
- * mapping of their own, guarded the same way.
+ * mapping of their own, guarded the same way.  A stack the program gives
+ * (pthread_attr_setstack) is only described, never mapped or unmapped.
  *
  * When the kernel refuses a mapping anyway, spawning fails with -EAGAIN (so
  * pthread_create returns EAGAIN, as natively) and one line on stderr names
@@ -473,11 +474,23 @@ int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
     return map_single(size, s);
 }
 
+void green__stack_given(struct green__stack *s, void *lo, size_t size)
+{
+    s->map = NULL;
+    s->map_size = 0;
+    s->slab = NULL;
+    s->lo = lo;
+    s->hi = (char *)lo + size;
+    s->vg_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+}
+
 void green__stack_release(struct green__hub *h, struct green__stack *s,
                           int poolable)
 {
     (void)poolable; /* the stack knows where it came from */
     VALGRIND_STACK_DEREGISTER(s->vg_id);
+    if (!s->map)
+        return; /* the program's (green__stack_given) */
     if (s->slab)
         slab_release(h, s);
     else

@@ -41,7 +41,7 @@ int green__check_deadline(clockid_t clock, const struct timespec *deadline)
 static int64_t ns_until(clockid_t clock, const struct timespec *deadline)
 {
     struct timespec now;
-    clock_gettime(clock, &now);
+    green__real.clock_gettime(clock, &now);
     /* Both tv_sec are >= 0, so their difference cannot overflow. */
     int64_t sec = (int64_t)deadline->tv_sec - (int64_t)now.tv_sec;
     if (sec >= INT64_MAX / NSEC_PER_SEC)

@@ -279,7 +279,7 @@ static const char *hooked_call(const struct frames *f)
 static int64_t clock_ms(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(clock, &ts);
+    green__real.clock_gettime(clock, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 

@@ -10,7 +10,10 @@
  * it prints one line naming the thread, for how long it has held the OS
  * thread, and the last hooked call it made; when the thread lets go, a
  * second line gives the total.  The monitor only reads: it never switches
- * or signals anything.
+ * or signals anything.  It reads the hub and the running thread through
+ * sched/observe.c, which never races the hub's plain stores and never
+ * touches a thread's memory directly: the thread may end and its stack
+ * be unmapped at any moment.
  *
  * On a busy machine the whole process may simply not get a CPU for a
  * while, which is no green thread's doing.  So a hold is reported only if
@@ -30,6 +33,7 @@
  */
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -44,14 +48,14 @@ struct episode {
     uint64_t switches;    /* the counter when it last moved */
     int64_t since_ms;     /* when it last moved */
     int64_t cpu_since_ms; /* the OS thread's CPU time then */
-    struct green *holder; /* reported holder, or NULL */
-    uint64_t holder_id;
+    int reported;         /* the holder was reported */
+    uint64_t holder_id;   /* ... as this one (0: could not be read) */
 };
 
 static int64_t now_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    green__real.clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
@@ -69,7 +73,7 @@ static int starting;
 static int64_t cpu_ms(clockid_t clock)
 {
     struct timespec ts;
-    if (clock_gettime(clock, &ts) < 0)
+    if (green__real.clock_gettime(clock, &ts) < 0)
         return 0;
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
@@ -100,7 +104,7 @@ static int held_by_program(const struct watched *w, const struct episode *e,
     return (cpu_ms(w->cpu_clock) - e->cpu_since_ms) * 2 >= held;
 }
 
-static const char *call_name(const void *pc)
+const char *green__monitor_call(const void *pc)
 {
     Dl_info info;
     if (pc && dladdr(pc, &info) && info.dli_sname)
@@ -108,60 +112,79 @@ static const char *call_name(const void *pc)
     return "none yet";
 }
 
-static void report_hold(struct green__hub *h, struct green *g,
+void green__monitor_name(char *buf, size_t size,
+                         const struct green__observed *o)
+{
+    if (!o->id)
+        snprintf(buf, size, "a green thread");
+    else
+        snprintf(buf, size, "green thread %llu%s%s%s",
+                 (unsigned long long)o->id, o->name[0] ? " (" : "", o->name,
+                 o->name[0] ? ")" : "");
+}
+
+static void report_hold(struct green__hub *h, struct green__observed *o,
                         struct episode *e, int64_t held)
 {
-    char line[384], why[160];
+    char line[384], who[64], why[160];
+    /* The hub switched since it was observed (or the thread's memory is
+     * already gone, which only a switch allows): the hold is over. */
+    int r = green__observe_thread(h, o);
+    if (r == -EAGAIN || r == -EFAULT)
+        return;
     /* With time slices, a hold this long means no tick found a safe
      * point: say where the last one found the thread. */
     const char *blocker =
-        h->preempt_on
-            ? hook__preempt_blocker(h->preempt_blocked_pc, why, sizeof why)
-            : NULL;
+        h->preempt_on ? hook__preempt_blocker(o->blocked_pc, why, sizeof why)
+                      : NULL;
+    green__monitor_name(who, sizeof who, o);
     snprintf(line, sizeof line,
-             "greenrun: monitor: green thread %llu%s%s%s has held the OS "
-             "thread for %lld ms (last hooked call: %s)%s%s\n",
-             (unsigned long long)g->id, g->name[0] ? " (" : "", g->name,
-             g->name[0] ? ")" : "", (long long)held,
-             call_name(__atomic_load_n(&g->last_call, __ATOMIC_RELAXED)),
+             "greenrun: monitor: %s has held the OS thread for %lld ms "
+             "(last hooked call: %s)%s%s\n",
+             who, (long long)held, green__monitor_call(o->last_call),
              blocker ? ", not preemptible there: " : "",
              blocker ? blocker : "");
     green__say(line);
     __atomic_fetch_add(&h->stats.monitor_events, 1, __ATOMIC_RELAXED);
-    e->holder = g;
-    e->holder_id = g->id;
+    e->reported = 1;
+    e->holder_id = o->id;
 }
 
 static void report_release(struct episode *e, int64_t held)
 {
     char line[160];
-    snprintf(line, sizeof line,
-             "greenrun: monitor: green thread %llu let the OS thread go "
-             "after %lld ms\n",
-             (unsigned long long)e->holder_id, (long long)held);
+    if (e->holder_id)
+        snprintf(line, sizeof line,
+                 "greenrun: monitor: green thread %llu let the OS thread go "
+                 "after %lld ms\n",
+                 (unsigned long long)e->holder_id, (long long)held);
+    else
+        snprintf(line, sizeof line,
+                 "greenrun: monitor: the green thread let the OS thread go "
+                 "after %lld ms\n",
+                 (long long)held);
     green__say(line);
-    e->holder = NULL;
+    e->reported = 0;
 }
 
 static void sample(const struct watched *w, struct episode *e, int64_t limit)
 {
-    struct green__hub *h = w->hub;
-    uint64_t switches = __atomic_load_n(&h->stats.switches, __ATOMIC_RELAXED);
-    struct green *g = __atomic_load_n(&h->current, __ATOMIC_RELAXED);
+    struct green__observed o;
+    green__observe_hub(w->hub, &o);
     int64_t now = now_ms();
-    if (switches != e->switches) {
-        if (e->holder)
+    if (o.switches != e->switches) {
+        if (e->reported)
             report_release(e, now - e->since_ms);
-        e->switches = switches;
+        e->switches = o.switches;
         e->since_ms = now;
         e->cpu_since_ms = cpu_ms(w->cpu_clock);
         return;
     }
-    if (e->holder || !g || g == h->hub_thread ||
-        __atomic_load_n(&h->live, __ATOMIC_RELAXED) < 2)
+    green__unheeded_check(w->hub, &o, now, limit, w->tid);
+    if (e->reported || !o.thread || o.live < 2)
         return;
     if (now - e->since_ms > limit && held_by_program(w, e, now - e->since_ms))
-        report_hold(h, g, e, now - e->since_ms);
+        report_hold(w->hub, &o, e, now - e->since_ms);
 }
 
 static void *watch(void *arg)
@@ -210,6 +233,7 @@ void green__monitor_start(struct green__hub *h)
     static int registered;
     pthread_t t;
     pthread_attr_t attr;
+    sigset_t mask;
     w.hub = h;
     w.tid = (pid_t)syscall(SYS_gettid);
     if (green__real.pthread_getcpuclockid(green__real.pthread_self(),
@@ -221,6 +245,15 @@ void green__monitor_start(struct green__hub *h)
     pthread_attr_init(&attr);
     pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
     pthread_attr_setstacksize(&attr, 64 * 1024);
+    /* The program's signals go to its own thread, where the hub learns
+     * that a handler ran (hooks/signal.c); only faults stay deliverable. */
+    sigfillset(&mask);
+    sigdelset(&mask, SIGSEGV);
+    sigdelset(&mask, SIGBUS);
+    sigdelset(&mask, SIGFPE);
+    sigdelset(&mask, SIGILL);
+    pthread_attr_setsigmask_np(&attr, &mask);
+    green__unheeded_start();
     __atomic_store_n(&starting, 1, __ATOMIC_RELEASE);
     if (green__real.pthread_create(&t, &attr, watch, &w) != 0) {
         __atomic_store_n(&starting, 0, __ATOMIC_RELEASE);

@@ -3,6 +3,8 @@
 #define GREEN_SHIM_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 struct green__hub;
 struct green__real_fns;
@@ -62,6 +64,20 @@ void green__shim_start_workers(struct green__hub *h);
 
 /* Start the GREENRUN_MONITOR_MS watchdog thread for hub h. */
 void green__monitor_start(struct green__hub *h);
+struct green__observed;
+/* "green thread 3 (spinner)", or "a green thread" if o's thread could not
+ * be read; the name of the hooked function at pc, or "none yet". */
+void green__monitor_name(char *buf, size_t size,
+                         const struct green__observed *o);
+const char *green__monitor_call(const void *pc);
+
+/* Termination signals the program cannot act on (unheeded.c): start
+ * noting them, and check at each of the monitor's samples of hub h (o:
+ * what it saw, now: CLOCK_MONOTONIC ms, limit: its threshold, tid: the OS
+ * thread's). */
+void green__unheeded_start(void);
+void green__unheeded_check(struct green__hub *h, struct green__observed *o,
+                           int64_t now, int64_t limit, pid_t tid);
 
 /* In a forked child: start again what fork did not copy (the monitor). */
 void green__shim_fork_child(struct green__hub *h);

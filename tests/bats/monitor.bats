@@ -7,6 +7,7 @@
 # unchanged.
 
 load helpers
+load programs_helpers
 
 setup() {
     greenrun_setup
@@ -18,7 +19,7 @@ setup() {
     # these tests put every thread on one (with several workers the
     # spinner and the sleeper would each have one of their own).
     export GREENRUN_WORKERS=1
-    require_fixtures spinner
+    require_fixtures spinner term_held
 }
 
 teardown() {
@@ -175,4 +176,73 @@ monitor_lines() {
         }
         assert_equal "$out" "$expected" "run $i"
     done
+}
+
+# start_term_held NAME MODE ARGS...: start term_held (natively, or under
+# greenrun with --monitor 100) in the background and wait until its worker
+# is about to block.  Sets TERM_PID, the program's own pid.
+start_term_held() {
+    local name=$1 mode=$2
+    shift 2
+    if [ "$mode" = native ]; then
+        start_bg "$name" timeout -s KILL 60 "$FIXTURES/term_held" "$@"
+    else
+        start_bg "$name" timeout -s KILL 60 "$GREENRUN" --monitor 100 -- \
+            "$FIXTURES/term_held" "$@"
+    fi
+    wait_for_line "$BATS_TEST_TMPDIR/$name.out" '^blocking$' 10 "$BG_PID"
+    TERM_PID=$(pgrep -P "$BG_PID")
+    [ -n "$TERM_PID" ]
+}
+
+UNHEEDED_RE='^greenrun: SIGTERM arrived [0-9]+\.[0-9] s ago but green thread [0-9]+ \(worker\) has held the OS thread since, inside flock\(\); the program cannot act on it until that call returns \(kill -KILL ([0-9]+) ends it\)$'
+
+@test "monitor: SIGTERM handled while a thread holds the OS thread in flock: one line says so, naming the thread, its call and kill -KILL" {
+    local lock=$BATS_TEST_TMPDIR/lock err=$BATS_TEST_TMPDIR/held.err
+
+    # Natively the program stops on SIGTERM, the stuck thread with it.
+    start_term_held native native "$lock"
+    kill -TERM "$TERM_PID"
+    wait_bg "$BG_PID" 10
+    assert_equal "$BG_STATUS" 0 "native exit status"
+    assert_equal "$(cat "$BATS_TEST_TMPDIR/native.out")" \
+        $'blocking\nmain: stopping on SIGTERM' "native output"
+
+    # Under greenrun the flock holds the OS thread: main never runs again.
+    start_term_held held greenrun "$lock"
+    kill -TERM "$TERM_PID"
+    wait_for_line "$err" '^greenrun: SIGTERM' 10 "$BG_PID"
+    echo "--- stderr under greenrun:"
+    cat "$err"
+    [[ $LINE =~ $UNHEEDED_RE ]] || {
+        echo "malformed line: $LINE"
+        return 1
+    }
+    assert_equal "${BASH_REMATCH[1]}" "$TERM_PID" "pid to kill"
+    proc_alive "$TERM_PID"
+    # Each signal gets its line.
+    kill -TERM "$TERM_PID"
+    for ((i = 0; i < 200; i++)); do
+        [ "$(grep -c '^greenrun: SIGTERM' "$err")" -ge 2 ] && break
+        sleep 0.05
+    done
+    assert_equal "$(grep -cE "$UNHEEDED_RE" "$err")" 2 "lines after two signals"
+    kill -KILL "$TERM_PID"
+    wait "$BG_PID" 2>/dev/null || true
+}
+
+@test "monitor: SIGTERM handled while the other thread sleeps (parked): the program stops as natively, and nothing is said" {
+    local lock=$BATS_TEST_TMPDIR/lock mode
+
+    for mode in native greenrun; do
+        start_term_held "$mode" "$mode" "$lock" sleep
+        kill -TERM "$TERM_PID"
+        wait_bg "$BG_PID" 10
+        assert_equal "$BG_STATUS" 0 "exit status ($mode)"
+        assert_equal "$(cat "$BATS_TEST_TMPDIR/$mode.out")" \
+            $'blocking\nmain: stopping on SIGTERM' "output ($mode)"
+    done
+    cat "$BATS_TEST_TMPDIR/greenrun.err"
+    assert_equal "$(grep -c 'SIGTERM' "$BATS_TEST_TMPDIR/greenrun.err")" 0 \
+        "lines about SIGTERM"
 }

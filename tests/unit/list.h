@@ -97,3 +97,12 @@ X(workers_cond_handoff_fifo)
 X(workers_sem_every_post_taken_once)
 X(workers_rwlock_no_torn_reads)
 X(workers_once_sleep_detach_result)
+
+/* test_cpuclock.c */
+X(cpuclock_ids_name_live_threads)
+X(cpuclock_charges_the_thread_switched_out)
+
+/* test_observe.c */
+X(observe_running_thread_from_another_os_thread)
+X(observe_thread_whose_memory_is_gone)
+X(observe_thread_kept_only_if_the_hub_did_not_switch)
