@@ -141,9 +141,9 @@ static int would_block(void)
     return errno == EAGAIN || errno == EWOULDBLOCK;
 }
 
-ssize_t hook__until_ready(struct green__hub *h, int fd,
-                          struct green__fd_entry *e, int events, int probe,
-                          hook__attempt_fn attempt, void *ctx)
+static ssize_t until_ready(struct green__hub *h, int fd,
+                           struct green__fd_entry *e, int events, int probe,
+                           hook__attempt_fn attempt, void *ctx)
 {
     int64_t timeout = events & GREEN_READ ? e->rcvtimeo_ns : e->sndtimeo_ns;
     for (;;) {
@@ -162,6 +162,18 @@ ssize_t hook__until_ready(struct green__hub *h, int fd,
         if (w < 0)
             return hook__fail(w);
     }
+}
+
+/* Counted in the fd's entry while inside: a close on another worker lets
+ * a call the kernel has already answered finish first (hooks/fd.c). */
+ssize_t hook__until_ready(struct green__hub *h, int fd,
+                          struct green__fd_entry *e, int events, int probe,
+                          hook__attempt_fn attempt, void *ctx)
+{
+    __atomic_add_fetch(&e->busy, 1, __ATOMIC_ACQ_REL);
+    ssize_t r = until_ready(h, fd, e, events, probe, attempt, ctx);
+    __atomic_sub_fetch(&e->busy, 1, __ATOMIC_ACQ_REL);
+    return r;
 }
 
 struct piece {

@@ -129,15 +129,17 @@ HOOK int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 
 /* Threads waiting on fd whose wait the kernel has already answered (a
  * shutdown, data that arrived) finish their call before the close, as they
- * would have natively; the rest wake with EBADF. */
+ * would have natively; the rest wake with EBADF.  Those of other workers
+ * run on their own OS threads: the close waits for them (50 ms at most,
+ * for one that found nothing to do after all and waits again). */
 static void let_ready_waiters_finish(struct green__hub *h, int fd)
 {
     struct green__fd_entry *e = green__fd_entry(h, fd);
     struct pollfd p = {.fd = fd, .events = POLLIN | POLLOUT};
     struct green *g;
-    int saved_errno = errno, n = 0;
+    int saved_errno = errno, n = 0, elsewhere = h->world->multi;
     unsigned seen = hook__handlers_run;
-    if (e && e->waiters.head)
+    if (e && (e->waiters.head || elsewhere))
         do
             n = real()->poll(&p, 1, 0);
         while (hook__own_eintr(n, seen));
@@ -150,6 +152,12 @@ static void let_ready_waiters_finish(struct green__hub *h, int fd)
         green__wake(g, GREEN_READ | GREEN_WRITE);
     green__unlock();
     green_yield();
+    if (!elsewhere)
+        return;
+    green__fd_wake_elsewhere(h, fd, GREEN_READ | GREEN_WRITE);
+    for (int i = 0; i < 200 && green__fd_busy_elsewhere(h, fd); i++)
+        green_sleep(250000);
+    errno = saved_errno;
 }
 
 HOOK int close(int fd)

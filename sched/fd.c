@@ -121,8 +121,36 @@ static void forget_on(struct green__hub *h, int fd)
     while ((g = e->waiters.head))
         green__wake(g, -EBADF);
     unsigned generation = e->generation + 1;
+    int busy = e->busy; /* those inside leave after the close */
     memset(e, 0, sizeof *e);
     e->generation = generation;
+    e->busy = busy;
+}
+
+void green__fd_wake_elsewhere(struct green__hub *h, int fd, int events)
+{
+    struct green__world *w = h->world;
+    struct green__fd_entry *e;
+    struct green *g;
+    green__lock();
+    for (unsigned i = 0; w->hub_count > 1 && i < w->hub_count; i++)
+        if (w->hubs[i] != h && (e = find_entry(w->hubs[i], fd)))
+            while ((g = e->waiters.head))
+                green__wake(g, events);
+    green__unlock();
+}
+
+int green__fd_busy_elsewhere(struct green__hub *h, int fd)
+{
+    struct green__world *w = h->world;
+    struct green__fd_entry *e;
+    int busy = 0;
+    green__lock();
+    for (unsigned i = 0; w->hub_count > 1 && i < w->hub_count; i++)
+        if (w->hubs[i] != h && (e = find_entry(w->hubs[i], fd)))
+            busy |= __atomic_load_n(&e->busy, __ATOMIC_ACQUIRE) > 0;
+    green__unlock();
+    return busy;
 }
 
 /* Every hub keeps its own table (its watchers are its own), but a

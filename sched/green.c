@@ -126,6 +126,7 @@ static int create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     struct green *g = p.g;
     g->magic = GREEN__MAGIC;
     g->hub = h;
+    g->home = h;
     g->fn = fn;
     g->arg = arg;
     g->state = GREEN__RUNNABLE;
@@ -154,14 +155,19 @@ int green__spawn_on(struct green__hub *creator, struct green **out,
                     void *stack_lo, size_t stack_size)
 {
     struct green__world *w = creator->world;
+    /* Made from the creator's own pools, without the lock: making TLS
+     * takes the dynamic loader's lock, which a dlopen on another worker
+     * may hold while it closes a file through our hooks. */
+    int r = create(creator, out, fn, arg, attr, stack_lo, stack_size);
+    if (r < 0)
+        return r;
+    struct green *g = *out;
     green__lock();
     struct green__hub *h = green__place(creator);
-    int r = create(h, out, fn, arg, attr, stack_lo, stack_size);
-    if (r < 0) {
-        green__unlock();
-        return r;
+    if (h != creator) {
+        green__tls_rehome(g, h);
+        g->hub = h;
     }
-    struct green *g = *out;
     green__all_add(h, g);
     green__handle_reuse(h, g); /* a stale handle now names this one */
     g->id = green__next_id(h->world);
@@ -243,23 +249,27 @@ static void finish_exit(struct green__hub *h, struct green *g)
         green__wake(g->joiner, 0);
     if (w->live == 0 && w->all_done)
         green__wake(w->all_done, 0);
-    if (g->detached)
-        green__release(h, g);
-    else
+    int detached = g->detached;
+    if (!detached)
         green__queue_push(&h->zombies, g);
     green__unlock();
+    if (detached)
+        green__release_at_home(g);
 }
 
-void green__release(struct green__hub *h, struct green *g)
+void green__release(struct green *g)
 {
+    struct green__hub *h = g->home;
     struct green__stack stack = g->stack;
     green__assert(g->state != GREEN__PARKED);
+    green__lock();
     g->magic = 0;
-    green__tsan_released(g);
     green__handle_retire(h, g);
+    green__all_remove(g->hub, g);
+    green__unlock();
+    green__tsan_released(g);
     green__specific_free(g);
     green__tls_release(h, g);
-    green__all_remove(h, g);
     if (g->stack_given) {
         /* The program's again: without the redzones of the frames that
          * were left on it (ASan), and kept. */
@@ -313,10 +323,10 @@ static int join_locked(green_t *t, void **result, int64_t timeout_ns)
             return -r; /* ETIMEDOUT, or ECANCELED (preload) */
         }
     }
+    t->joiner = self; /* joined: a second join is refused till released */
     if (result)
         *result = t->result;
     green__queue_remove(t);
-    green__release(t->hub, t);
     return 0;
 }
 
@@ -325,6 +335,8 @@ static int join(green_t *t, void **result, int64_t timeout_ns)
     green__lock();
     int r = join_locked(t, result, timeout_ns);
     green__unlock();
+    if (r == 0)
+        green__release_at_home(t);
     return r;
 }
 
@@ -348,11 +360,12 @@ GREEN_EXPORT int green_detach(green_t *t)
     }
     t->detached = 1; /* once released, its handle stands for a detached
                         thread */
-    if (t->state == GREEN__DONE) {
+    int done = t->state == GREEN__DONE;
+    if (done)
         green__queue_remove(t);
-        green__release(t->hub, t);
-    }
     green__unlock();
+    if (done)
+        green__release_at_home(t);
     return 0;
 }
 

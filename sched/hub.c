@@ -335,6 +335,7 @@ struct green *green__adopt(struct green__hub *h, int counted)
     g->hub = h;
     g->state = GREEN__RUNNABLE;
     g->id = counted ? green__next_id(h->world) : 0;
+    g->home = h;
     g->tls = h->native_tp;
     green__init_watchers(g);
     green__tsan_created(g, 1);
@@ -383,7 +384,7 @@ struct green__hub *green__hub_create(size_t default_stack,
     return h;
 
 err_thread:
-    green__release(h, h->hub_thread);
+    green__release(h->hub_thread);
 err_free:
     free(h);
     return NULL;
@@ -434,8 +435,12 @@ void green__hub_destroy(struct green__hub *h)
     struct green *z;
     green__assert(h->live == 0);
     while ((z = green__queue_pop(&h->zombies)))
-        green__release(h, z);
-    green__release(h, h->hub_thread);
+        green__release(z);
+    while ((z = h->to_release)) {
+        h->to_release = z->run_next;
+        green__release(z);
+    }
+    green__release(h->hub_thread);
     green__stack_pool_drain(h);
     green__handles_free(h);
     green__tls_pool_drain(h);

@@ -73,7 +73,9 @@ struct green__stack {
 struct green {
     void *sp; /* saved stack pointer while switched out; first for asm */
     uint64_t magic;
-    struct green__hub *hub;
+    struct green__hub *hub;  /* the hub it runs on */
+    struct green__hub *home; /* the hub whose pools its stack and TLS came
+                                from: its creator's (world.c) */
     uint64_t id;
     enum green__state state;
     int saved_errno;
@@ -140,6 +142,7 @@ struct green__fd_entry {
     unsigned char kind;           /* enum green__fd_kind */
     unsigned char user_nonblock;  /* the program asked for O_NONBLOCK */
     unsigned generation;          /* bumped each time the fd is forgotten */
+    int busy; /* threads of the hub inside a blocking call on it (hooks) */
     int64_t rcvtimeo_ns;          /* SO_RCVTIMEO; 0: none */
     int64_t sndtimeo_ns;          /* SO_SNDTIMEO; 0: none */
 };
@@ -188,6 +191,8 @@ struct green__hub {
     size_t live;            /* of its threads, started and not yet ended */
     struct green__queue zombies; /* ended, not yet joined */
     struct green *exiting;       /* ended, still on its stack: reap it */
+    struct green *to_release; /* ended threads of its pools, let go on other
+                                 hubs (world.c) */
     struct green *main_thread;   /* the adopted main thread (preload) */
     struct green *all;           /* every thread not yet released */
     struct green__world *world;  /* the hubs it works with (world.h) */
@@ -364,8 +369,13 @@ extern void (*green__program_hook)(struct green *g, int entering);
 /* Called on an ending thread's own stack before it is marked done (the
  * preload library runs pthread_key destructors there).  NULL: none. */
 extern void (*green__thread_exit_hook)(struct green *g);
-/* Free an ended thread's stack (and struct, which lives on it). */
-void green__release(struct green__hub *h, struct green *g);
+/* Free an ended thread's stack (and struct, which lives on it), on its
+ * home hub's OS thread, without the scheduler lock (the pools are the
+ * home hub's own, and freeing TLS takes the dynamic loader's lock). */
+void green__release(struct green *g);
+/* green__release now if this is g's home hub, else on the home hub, soon
+ * (world.c).  Called without the scheduler lock. */
+void green__release_at_home(struct green *g);
 /* What a handle (a struct green's address) of a released thread stands
  * for, until a new thread is created at that address: GREEN__ENDED_JOINED
  * or GREEN__ENDED_DETACHED; 0 for any other address. */
@@ -455,6 +465,11 @@ int green__wait_fd(struct green__hub *h, int fd, int events,
                    int64_t timeout_ns);
 /* fd is being closed: wake its waiters with -EBADF, forget it. */
 void green__fd_forget(struct green__hub *h, int fd);
+/* Wake fd's waiters on the other hubs of h's world with events (the
+ * kernel has answered their wait).  Then whether a thread of another hub
+ * is still inside a blocking call on fd: green__fd_busy_elsewhere. */
+void green__fd_wake_elsewhere(struct green__hub *h, int fd, int events);
+int green__fd_busy_elsewhere(struct green__hub *h, int fd);
 /* Put fd into O_NONBLOCK mode (remembering to restore it).  0 or -errno. */
 int green__fd_make_nonblocking(struct green__hub *h, int fd);
 /* Give back O_NONBLOCK to every fd we changed; free the table. */

@@ -281,6 +281,19 @@ void green__tls_exit(struct green *g)
         abi.call_dtors();
 }
 
+void green__tls_rehome(struct green *g, struct green__hub *to)
+{
+    char *tcb = g->tls;
+    if (!own_tls(g)) {
+        g->tls = to->native_tp; /* shared: the OS thread's it runs on */
+        return;
+    }
+    memcpy(tcb + abi.tid_offset, (char *)to->native_tp + abi.tid_offset,
+           sizeof(pid_t));
+    *(struct green__hub **)(tcb + hub_slot) = to;
+    ((struct green__tcb_head *)to->native_tp)->multiple_threads = 1;
+}
+
 void green__tls_release(struct green__hub *h, struct green *g)
 {
     void *tcb = g->tls;

@@ -44,6 +44,9 @@ void green__tls_fresh(struct green *g);
 void green__tls_exit(struct green *g);
 /* g has ended: keep its block for the next thread, or free it. */
 void green__tls_release(struct green__hub *h, struct green *g);
+/* g, made on its creator's hub and not yet run, will run on hub to: its
+ * descriptor takes that OS thread's tid and hub. */
+void green__tls_rehome(struct green *g, struct green__hub *to);
 void green__tls_pool_drain(struct green__hub *h);
 
 /* Around a real fork: glibc's fork bookkeeping wants the OS thread's own

@@ -75,6 +75,31 @@ struct green__hub *green__place(struct green__hub *h)
 
 /* ---- Inboxes ------------------------------------------------------------- */
 
+/* Write the eventfd of h, once until its loop has looked.  Called locked. */
+static void ring(struct green__hub *h)
+{
+    if (!h->inbox_rung) {
+        uint64_t one = 1;
+        h->inbox_rung = 1;
+        ssize_t n = green__real.write(h->inbox_fd, &one, sizeof one);
+        green__assert(n == sizeof one);
+    }
+}
+
+void green__release_at_home(struct green *g)
+{
+    struct green__hub *home = g->home;
+    if (home == green__hub) {
+        green__release(g);
+        return;
+    }
+    green__lock();
+    g->run_next = home->to_release;
+    home->to_release = g;
+    ring(home);
+    green__unlock();
+}
+
 static void on_inbox(struct ev_loop *loop, ev_io *io, int revents)
 {
     struct green__hub *h = green__container_of(io, struct green__hub, inbox_io);
@@ -85,9 +110,15 @@ static void on_inbox(struct ev_loop *loop, ev_io *io, int revents)
         ;
     green__lock();
     struct green *g = h->inbox, *next, *fifo = NULL;
+    struct green *ended = h->to_release;
     h->inbox = NULL;
+    h->to_release = NULL;
     h->inbox_rung = 0;
     green__unlock();
+    for (; ended; ended = next) {
+        next = ended->run_next;
+        green__release(ended);
+    }
     for (; g; g = next) { /* pushed newest first */
         next = g->run_next;
         g->run_next = fifo;
@@ -121,12 +152,7 @@ void green__inbox_push(struct green__hub *h, struct green *g)
 {
     g->run_next = h->inbox;
     h->inbox = g;
-    if (!h->inbox_rung) {
-        uint64_t one = 1;
-        h->inbox_rung = 1;
-        ssize_t n = green__real.write(h->inbox_fd, &one, sizeof one);
-        green__assert(n == sizeof one);
-    }
+    ring(h);
 }
 
 /* ---- Workers ------------------------------------------------------------- */

@@ -9,6 +9,7 @@
  * natively; every child a program starts inherits LD_PRELOAD, and this must
  * stay cheap.
  */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -48,12 +49,32 @@ static void setup_worker(struct green__hub *h)
         green__monitor_start(h);
 }
 
+/* Whether malloc is glibc's (or a sanitizer's), not a replacement such as
+ * jemalloc, which locks pthread mutexes: the scheduler lock of several
+ * workers is held around allocations (libev's timer heap, fd tables), and
+ * a green mutex taken inside one would wait for that lock for ever. */
+static int malloc_takes_no_green_lock(void)
+{
+    Dl_info info;
+    void *m = dlsym(RTLD_DEFAULT, "malloc");
+    return m && dladdr(m, &info) && info.dli_fname &&
+           (strstr(info.dli_fname, "/libc.so") ||
+            strstr(info.dli_fname, "/libasan.so"));
+}
+
 void green__shim_start_workers(struct green__hub *h)
 {
     static int started;
     if (started || green__config.workers < 2 || h != main_hub)
         return;
     started = 1;
+    if (!malloc_takes_no_green_lock()) {
+        green__say("greenrun: GREENRUN_WORKERS ignored: this program's "
+                   "malloc is not the C library's (jemalloc, tcmalloc...), "
+                   "and it takes locks greenrun's workers cannot share; "
+                   "running on one worker\n");
+        return;
+    }
     int r = green__workers_start(green__config.workers, setup_worker);
     if (r < 0) {
         green__say("greenrun: could not start every GREENRUN_WORKERS OS "

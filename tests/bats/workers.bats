@@ -11,7 +11,8 @@ load programs_helpers
 
 setup() {
     greenrun_setup
-    require_fixtures os_threads stress_diff faults procs sleepers
+    require_fixtures os_threads stress_diff faults procs sleepers \
+        malloc_wrapper.so
 }
 
 teardown() {
@@ -106,4 +107,14 @@ teardown() {
     # The main thread and 100 sleepers, 50 placed on each worker.
     assert_equal "${BASH_REMATCH[1]}" 51 "threads of worker 0"
     assert_equal "${BASH_REMATCH[2]}" 50 "threads of worker 1"
+}
+
+@test "workers: a program whose malloc is not glibc's stays on one worker, and says why" {
+    skip_under_sanitizer "the sanitizer's runtime is preloaded before it"
+    run --separate-stderr timeout -s KILL 30 env \
+        LD_PRELOAD="$FIXTURES/malloc_wrapper.so" GREENRUN_WORKERS=2 \
+        "$GREENRUN" "$FIXTURES/os_threads" 4
+    [ "$status" -eq 0 ]
+    assert_equal "$output" "threads: 4, distinct OS threads: 1" "output"
+    assert_equal "$stderr" "greenrun: GREENRUN_WORKERS ignored: this program's malloc is not the C library's (jemalloc, tcmalloc...), and it takes locks greenrun's workers cannot share; running on one worker" "stderr"
 }
