@@ -84,7 +84,8 @@ void green__handle_retire(struct green__hub *h, const struct green *g)
     uintptr_t addr = (uintptr_t)g;
     if ((!g->stack.map && !g->stack_given) || !g->id)
         return;
-    if (!h->world->ended && !(h->world->ended = calloc(1, sizeof *h->world->ended)))
+    if (!h->world->ended &&
+        !(h->world->ended = calloc(1, sizeof *h->world->ended)))
         return;
     struct green__ended *e = h->world->ended;
     if ((e->count + 1) * 4 > (e->mask + 1) * 3 && grow(e) < 0)

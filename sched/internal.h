@@ -143,8 +143,8 @@ struct green__fd_entry {
     unsigned char user_nonblock;  /* the program asked for O_NONBLOCK */
     unsigned generation;          /* bumped each time the fd is forgotten */
     int busy; /* threads of the hub inside a blocking call on it (hooks) */
-    int64_t rcvtimeo_ns;          /* SO_RCVTIMEO; 0: none */
-    int64_t sndtimeo_ns;          /* SO_SNDTIMEO; 0: none */
+    int64_t rcvtimeo_ns; /* SO_RCVTIMEO; 0: none */
+    int64_t sndtimeo_ns; /* SO_SNDTIMEO; 0: none */
 };
 
 /* Counters for GREENRUN_STATS: per hub and plain increments, so they cost
@@ -186,20 +186,20 @@ struct green__hub {
     struct green *runq_head, *runq_tail;
     unsigned direct_switches; /* since the hub last polled for I/O */
     unsigned runq_len;
-    unsigned batch_left; /* woken by the last poll and not yet run */
-    unsigned colour;        /* offsets successive stacks' tops (green.c) */
-    size_t live;            /* of its threads, started and not yet ended */
+    unsigned batch_left;         /* woken by the last poll and not yet run */
+    unsigned colour;             /* offsets successive stacks' tops (green.c) */
+    size_t live;                 /* of its threads, started and not yet ended */
     struct green__queue zombies; /* ended, not yet joined */
     struct green *exiting;       /* ended, still on its stack: reap it */
-    struct green *to_release; /* ended threads of its pools, let go on other
-                                 hubs (world.c) */
+    struct green *to_release;    /* ended threads of its pools, let go on other
+                                    hubs (world.c) */
     struct green *main_thread;   /* the adopted main thread (preload) */
     struct green *all;           /* every thread not yet released */
     struct green__world *world;  /* the hubs it works with (world.h) */
     unsigned worker;             /* its index in world->hubs */
     pid_t tid;                   /* of its OS thread (for debuggers) */
-    struct green *own_context; /* a worker OS thread's, parked while its
-                                  hub serves (world.c) */
+    struct green *own_context;   /* a worker OS thread's, parked while its
+                                    hub serves (world.c) */
     struct green *inbox; /* woken by other hubs, not yet queued (world.c) */
     unsigned char inbox_rung; /* ... and its eventfd was written */
     int inbox_fd;             /* that eventfd, once there are workers */
@@ -533,7 +533,8 @@ static inline void green__asan_leave(struct green *from, struct green *to)
     /* An ending thread passes NULL: its fake stack can go. */
     int ended = from->state == GREEN__DONE || from->hub->exiting == from;
     __sanitizer_start_switch_fiber(ended ? NULL : &from->asan_fake_stack,
-        to->stack.lo, (size_t)(to->stack.hi - to->stack.lo));
+                                   to->stack.lo,
+                                   (size_t)(to->stack.hi - to->stack.lo));
 }
 static inline void green__asan_arrive(struct green *self, struct green *from)
 {
@@ -579,8 +580,8 @@ void __tsan_destroy_fiber(void *fiber);
 void __tsan_switch_to_fiber(void *fiber, unsigned flags);
 static inline void green__tsan_created(struct green *g, int adopted)
 {
-    g->tsan_fiber = adopted ? __tsan_get_current_fiber()
-                            : __tsan_create_fiber(0);
+    g->tsan_fiber =
+        adopted ? __tsan_get_current_fiber() : __tsan_create_fiber(0);
 }
 static inline void green__tsan_released(struct green *g)
 {

@@ -220,9 +220,8 @@ int green__workers_start(unsigned count, void (*setup)(struct green__hub *h))
         return 0;
     if ((r = inbox_open(h)) < 0)
         return r;
-    start = (struct worker_start){.world = h->world,
-                                  .setup = setup,
-                                  .default_stack = h->default_stack};
+    start = (struct worker_start){
+        .world = h->world, .setup = setup, .default_stack = h->default_stack};
     h->world->multi = 1;
     pthread_attr_init(&attr);
     pthread_attr_setstacksize(&attr, 256 * 1024);

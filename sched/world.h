@@ -26,10 +26,10 @@ struct green__world {
     unsigned next_hub; /* round-robin placement of new threads */
     struct green__hub *hubs[GREEN__WORKERS_MAX];
     uint64_t next_id;
-    size_t live;             /* started and not yet ended, every hub */
-    size_t peak_live;        /* ... the most at once */
-    struct green *all_done;  /* parked until live drops to 0 */
-    void *first_result;      /* of green_main's first thread */
+    size_t live;                /* started and not yet ended, every hub */
+    size_t peak_live;           /* ... the most at once */
+    struct green *all_done;     /* parked until live drops to 0 */
+    void *first_result;         /* of green_main's first thread */
     struct green__ended *ended; /* released threads' handles (handles.c) */
     struct green__queue once_waiters;
     struct green__queue addr_waiters[GREEN__ADDR_BUCKETS];

@@ -130,11 +130,11 @@ static void load_workers(void)
         return;
     if (!strcmp(v, "auto")) {
         cpu_set_t cpus;
-        int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0
-                    ? CPU_COUNT(&cpus)
-                    : 1;
-        green__config.workers =
-            (unsigned)(n < 1 ? 1 : n > MAX_WORKERS ? MAX_WORKERS : n);
+        int n = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus)
+                                                              : 1;
+        green__config.workers = (unsigned)(n < 1             ? 1
+                                           : n > MAX_WORKERS ? MAX_WORKERS
+                                                             : n);
         return;
     }
     errno = 0;

@@ -473,8 +473,7 @@ static unsigned long hub_threads(const struct green__hub *h,
 /* Every hub's threads, oldest first, as the ids go: a hub's list has the
  * newest at its head.  With several workers, each hub's under a line of
  * its own. */
-static void dump(struct green__hub *here, const char *why,
-                 const ucontext_t *uc)
+static void dump(struct green__hub *here, const char *why, const ucontext_t *uc)
 {
     struct green__line l = {.len = 0};
     struct green__world *w = here->world;

@@ -33,8 +33,8 @@ static void setup_worker(struct green__hub *h)
      * thread first: so it does here, to the main OS thread, whose hub
      * hands EINTR to the right thread of any worker.  Not the signals a
      * fault raises on this thread, nor those greenrun owns here. */
-    static const int synchronous[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL,
-                                      SIGTRAP, SIGABRT};
+    static const int synchronous[] = {SIGSEGV, SIGBUS,  SIGFPE,
+                                      SIGILL,  SIGTRAP, SIGABRT};
     sigset_t async;
     sigfillset(&async);
     for (size_t i = 0; i < sizeof synchronous / sizeof *synchronous; i++)
@@ -94,8 +94,8 @@ __attribute__((constructor)) static void greenrun_init(void)
 {
     green__real_ready();
     green__config_load();
-    struct green__hub *h = green__hub_create(green__config.stack_size,
-                                               &green__process_world);
+    struct green__hub *h =
+        green__hub_create(green__config.stack_size, &green__process_world);
     if (!h) {
         green__say("greenrun: cannot create the hub; running natively\n");
         return;

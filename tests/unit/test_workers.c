@@ -272,8 +272,8 @@ static void *rwlock_main(void *arg)
     green_t *t[READERS + WRITERS];
     (void)arg;
     for (int i = 0; i < READERS + WRITERS; i++)
-        ASSERT_EQ(green_spawn(&t[i], i < WRITERS ? write_pair : read_pair,
-                              NULL, NULL),
+        ASSERT_EQ(green_spawn(&t[i], i < WRITERS ? write_pair : read_pair, NULL,
+                              NULL),
                   0);
     for (int i = 0; i < READERS + WRITERS; i++)
         ASSERT_EQ(green_join(t[i], NULL), 0);
