@@ -9,7 +9,6 @@
  * natively; every child a program starts inherits LD_PRELOAD, and this must
  * stay cheap.
  */
-#include <dlfcn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -20,6 +19,9 @@
 #include "shim.h"
 #include "trap.h"
 #include "world.h"
+
+/* After ev.h, whose enum names EV_NONE as elf.h does. */
+#include <link.h>
 
 /* The hub of the main OS thread.  Also keeps it reachable for leak
  * checkers, which do not look into thread-local storage. */
@@ -49,17 +51,22 @@ static void setup_worker(struct green__hub *h)
         green__monitor_start(h);
 }
 
-/* Whether malloc is glibc's (or a sanitizer's), not a replacement such as
- * jemalloc, which locks pthread mutexes: the scheduler lock of several
- * workers is held around allocations (libev's timer heap, fd tables), and
- * a green mutex taken inside one would wait for that lock for ever. */
-static int malloc_takes_no_green_lock(void)
+/* Whether a malloc replacement that locks pthread mutexes (jemalloc,
+ * tcmalloc, mimalloc) is loaded: the scheduler lock of several workers is
+ * held around allocations (libev's timer heap, fd tables), and a green
+ * mutex taken inside one would wait for that lock for ever.  Known by the
+ * library's name: the address of malloc tells nothing in an executable
+ * whose PLT entry stands for it. */
+static int replaced_malloc(struct dl_phdr_info *info, size_t size, void *arg)
 {
-    Dl_info info;
-    void *m = dlsym(RTLD_DEFAULT, "malloc");
-    return m && dladdr(m, &info) && info.dli_fname &&
-           (strstr(info.dli_fname, "/libc.so") ||
-            strstr(info.dli_fname, "/libasan.so"));
+    static const char *const names[] = {"libjemalloc", "libtcmalloc",
+                                        "libmimalloc"};
+    (void)size;
+    (void)arg;
+    for (size_t i = 0; info->dlpi_name && i < sizeof names / sizeof *names; i++)
+        if (strstr(info->dlpi_name, names[i]))
+            return 1;
+    return 0;
 }
 
 void green__shim_start_workers(struct green__hub *h)
@@ -68,7 +75,7 @@ void green__shim_start_workers(struct green__hub *h)
     if (started || green__config.workers < 2 || h != main_hub)
         return;
     started = 1;
-    if (!malloc_takes_no_green_lock()) {
+    if (dl_iterate_phdr(replaced_malloc, NULL)) {
         green__say("greenrun: GREENRUN_WORKERS ignored: this program's "
                    "malloc is not the C library's (jemalloc, tcmalloc...), "
                    "and it takes locks greenrun's workers cannot share; "

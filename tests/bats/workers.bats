@@ -12,7 +12,7 @@ load programs_helpers
 setup() {
     greenrun_setup
     require_fixtures os_threads stress_diff faults procs sleepers \
-        malloc_wrapper.so
+        libmimalloc_standin.so
 }
 
 teardown() {
@@ -112,7 +112,7 @@ teardown() {
 @test "workers: a program whose malloc is not glibc's stays on one worker, and says why" {
     skip_under_sanitizer "the sanitizer's runtime is preloaded before it"
     run --separate-stderr timeout -s KILL 30 env \
-        LD_PRELOAD="$FIXTURES/malloc_wrapper.so" GREENRUN_WORKERS=2 \
+        LD_PRELOAD="$FIXTURES/libmimalloc_standin.so" GREENRUN_WORKERS=2 \
         "$GREENRUN" "$FIXTURES/os_threads" 4
     [ "$status" -eq 0 ]
     assert_equal "$output" "threads: 4, distinct OS threads: 1" "output"
