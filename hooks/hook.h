@@ -48,6 +48,11 @@ HOOK_HELPER struct green__hub *hook__parkable(void) __attribute__((noinline));
 HOOK_HELPER struct green__fd_entry *hook__blocking_fd(int fd,
                                                       struct green__hub **hub);
 
+/* A socket call made because e said "socket" failed: if with ENOTSOCK, the
+ * entry outlived its file (a close no hook saw); mark it to be learnt again
+ * and return 1, and the caller makes its call again. */
+HOOK_HELPER int hook__stale_socket(struct green__fd_entry *e);
+
 /* A new fd was created: forget whatever a missed close left behind. */
 HOOK_HELPER void hook__fd_created(int fd);
 

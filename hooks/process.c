@@ -61,6 +61,7 @@ static int await_exit(struct green__hub *h, pid_t pid)
     if (fd < 0)
         return -1;
     int r = green__wait_fd(h, fd, GREEN_READ, -1);
+    green__fd_forget(h, fd);
     real()->close(fd);
     if (r == -ECANCELED)
         hook__cancelled();

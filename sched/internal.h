@@ -389,6 +389,9 @@ int green__wait_fd(struct green__hub *h, int fd, int events,
                    int64_t timeout_ns);
 /* fd is being closed: wake its waiters with -EBADF, forget it. */
 void green__fd_forget(struct green__hub *h, int fd);
+/* The same for every fd from first to last (close_range, closefrom). */
+void green__fd_forget_range(struct green__hub *h, unsigned first,
+                            unsigned last);
 /* Put fd into O_NONBLOCK mode (remembering to restore it).  0 or -errno. */
 int green__fd_make_nonblocking(struct green__hub *h, int fd);
 /* Give back O_NONBLOCK to every fd we changed; free the table. */
