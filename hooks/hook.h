@@ -94,6 +94,14 @@ HOOK_HELPER ssize_t hook__write_all(struct green__hub *h, int fd,
                                     struct green__fd_entry *e, const void *buf,
                                     size_t len, int flags);
 
+/* accept4 that never blocks and leaves the listener's flags alone, where
+ * io_uring allows (nowait.c); returns and sets errno as accept4. */
+HOOK_HELPER int hook__accept_nowait(struct green__hub *h, int fd,
+                                    struct sockaddr *addr, socklen_t *alen,
+                                    int flags);
+/* In a forked child: the parent's ring is not ours. */
+void hook__nowait_fork_child(struct green__hub *h);
+
 /* The green thread behind a pthread_t, or NULL for one glibc runs. */
 HOOK_HELPER struct green *hook__green_of(pthread_t t);
 

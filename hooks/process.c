@@ -46,6 +46,7 @@ HOOK pid_t fork(void)
         green__world_fork_child(h);
         hook__trap_fork_child(h);
         hook__preempt_fork_child(h);
+        hook__nowait_fork_child(h);
         green__fork_child(green__hub);
         green__shim_fork_child(green__hub);
     }

@@ -131,6 +131,7 @@ HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 struct accepting {
+    struct green__hub *h;
     struct sockaddr *addr;
     socklen_t *alen;
     int flags;
@@ -139,12 +140,12 @@ struct accepting {
 static ssize_t try_accept(int fd, void *ctx)
 {
     struct accepting *a = ctx;
-    return real()->accept4(fd, a->addr, a->alen, a->flags);
+    return hook__accept_nowait(a->h, fd, a->addr, a->alen, a->flags);
 }
 
-/* accept cannot be made non-blocking per call: ask for readiness first.
- * One hub runs one green thread at a time, so nothing in this process can
- * take the connection between the probe and the accept. */
+/* Ask for readiness first, then accept without waiting (nowait.c): in a
+ * listener shared with other processes, another may have taken the
+ * connection in between. */
 HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 {
     struct green__hub *h;
@@ -153,7 +154,7 @@ HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
     if (!e) {
         c = real()->accept4(fd, addr, alen, flags);
     } else {
-        struct accepting a = {addr, alen, flags};
+        struct accepting a = {h, addr, alen, flags};
         c = (int)hook__until_ready(h, fd, e, GREEN_READ, 1, try_accept, &a);
     }
     hook__fd_created(c);

@@ -218,6 +218,7 @@ struct green__hub {
     long preempt_slice_ns;
     timer_t preempt_timer;
     const void *volatile preempt_blocked_pc; /* where a tick found it */
+    void *nowait_ring; /* hooks/nowait.c's io_uring, made on first use */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library
