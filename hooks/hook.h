@@ -99,6 +99,12 @@ HOOK_HELPER ssize_t hook__write_all(struct green__hub *h, int fd,
 HOOK_HELPER int hook__accept_nowait(struct green__hub *h, int fd,
                                     struct sockaddr *addr, socklen_t *alen,
                                     int flags);
+/* Start a connect without waiting and, for TCP, without touching the
+ * socket's flags (nowait.c): 0, or -1 and errno (EINPROGRESS: under way;
+ * EAGAIN: a unix listener's backlog is full). */
+HOOK_HELPER int hook__connect_nowait(struct green__hub *h, int fd,
+                                     const struct sockaddr *addr,
+                                     socklen_t alen);
 /* In a forked child: the parent's ring is not ours. */
 void hook__nowait_fork_child(struct green__hub *h);
 

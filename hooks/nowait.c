@@ -1,6 +1,6 @@
 /*
- * nowait.c - accept that never blocks, without touching the listener's
- * flags.
+ * nowait.c - accept and connect that never block, without touching the
+ * socket's flags.
  *
  * The hooks ask for readiness before an accept (accept has no per-call
  * MSG_DONTWAIT), and within one process nothing can take the connection
@@ -24,6 +24,14 @@
  * made on first use; nothing is left in flight between calls, so the ring
  * holds no state across a park.  A forked child drops its parent's.
  *
+ * connect has no per-call form either, and its non-blocking start used to
+ * set O_NONBLOCK for one call.  A TCP connect through the ring is started
+ * at once (the kernel's EINPROGRESS) and then polled for; cancelling that
+ * poll leaves the connection under way, as EINPROGRESS does, and the hook
+ * waits for it as before.  Other families (a unix socket's full backlog
+ * has no "under way") and connects without a ring still set O_NONBLOCK
+ * for that one call: a socket is seldom shared while it connects.
+ *
  * Without a ring (a kernel older than 5.7, io_uring refused by seccomp or
  * kernel.io_uring_disabled, valgrind, or a call from a signal handler that
  * interrupted one in progress) the accept4 runs on a native helper thread
@@ -35,6 +43,7 @@
  * call, would be seen by the other processes: one could take the flag for
  * the program's own and keep it (learn it, or restore it).
  */
+#include <fcntl.h>
 #include <linux/io_uring.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,4 +309,57 @@ int hook__accept_nowait(struct green__hub *h, int fd, struct sockaddr *addr,
         ring_drop(h, r, o == RING_FAILED);
     }
     return accept_offloaded(h, fd, addr, alen, flags);
+}
+
+/* O_NONBLOCK for this one call, given back at once. */
+static int connect_flagged(int fd, const struct sockaddr *addr,
+                           socklen_t alen)
+{
+    int flags = real()->fcntl(fd, F_GETFL);
+    if (flags < 0 || real()->fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -1;
+    int r = real()->connect(fd, addr, alen);
+    int saved_errno = errno;
+    real()->fcntl(fd, F_SETFL, flags);
+    errno = saved_errno;
+    return r;
+}
+
+static enum outcome connect_ring(struct ring *r, int fd,
+                                 const struct sockaddr *addr, socklen_t alen,
+                                 int *res)
+{
+    struct io_uring_sqe *sqe = next_sqe(r);
+    sqe->opcode = IORING_OP_CONNECT;
+    sqe->fd = fd;
+    sqe->addr = (uintptr_t)addr;
+    sqe->off = alen;
+    sqe->user_data = TAG_OP;
+    r->busy = 1;
+    enum outcome o = run_nowait(r, res);
+    r->busy = 0;
+    /* Taken back while it waited for the handshake: still under way. */
+    if (o == RAN && *res == -EAGAIN)
+        *res = -EINPROGRESS;
+    return o;
+}
+
+static int is_inet(const struct sockaddr *addr, socklen_t alen)
+{
+    return addr && alen >= sizeof(sa_family_t) &&
+           (addr->sa_family == AF_INET || addr->sa_family == AF_INET6);
+}
+
+int hook__connect_nowait(struct green__hub *h, int fd,
+                         const struct sockaddr *addr, socklen_t alen)
+{
+    struct ring *r = is_inet(addr, alen) ? ring_of(h) : NULL;
+    int res;
+    if (r && !r->busy) {
+        enum outcome o = connect_ring(r, fd, addr, alen, &res);
+        if (o == RAN)
+            return res < 0 ? (int)hook__fail(res) : 0;
+        ring_drop(h, r, o == RING_FAILED);
+    }
+    return connect_flagged(fd, addr, alen);
 }
