@@ -18,11 +18,11 @@
  * there, the kernel arms its own poll and waits for one.  We submit, and if
  * no completion came back, cancel the request: cancelling an armed poll
  * completes at once, with -ECANCELED, or with the connection if one
- * arrived meanwhile.  So one call costs one io_uring_enter when a
- * connection is there and two when it is not, against a poll and an
- * accept4 before, and never waits.  Each hub has its own small ring,
- * made on first use; nothing is left in flight between calls, so the ring
- * holds no state across a park.  A forked child drops its parent's.
+ * arrived meanwhile.  So after the readiness poll, an accept costs one
+ * io_uring_enter when the connection is still there (an accept4 before)
+ * and two when another process took it, and never waits.  Each hub has its own
+ * small ring, made on first use; nothing is left in flight between calls, so
+ * the ring holds no state across a park.  A forked child drops its parent's.
  *
  * connect has no per-call form either, and its non-blocking start used to
  * set O_NONBLOCK for one call.  A TCP connect through the ring is started
@@ -63,8 +63,7 @@
 
 struct ring {
     int fd;
-    int busy;         /* a call is under way: a signal handler's must not
-                         nest */
+    int busy;         /* in a call: one from a signal handler goes without */
     unsigned pending; /* queued, not yet taken by the kernel */
     unsigned *sq_tail, *sq_mask, *sq_array;
     unsigned *cq_head, *cq_tail, *cq_mask;
@@ -82,8 +81,8 @@ static long uring_syscall(long nr, long a0, long a1, long a2, long a3)
 
 static void *map_ring(int fd, size_t len, off_t offset)
 {
-    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
-                   MAP_SHARED | MAP_POPULATE, fd, offset);
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+                   fd, offset);
     return p == MAP_FAILED ? NULL : p;
 }
 
@@ -224,8 +223,7 @@ enum outcome {
  * another ring now at that number, 0) say the fd is not ours any more. */
 static enum outcome failed(long e)
 {
-    return e == 0 || e == -EBADF || e == -EOPNOTSUPP ? RING_GONE
-                                                     : RING_FAILED;
+    return e == 0 || e == -EBADF || e == -EOPNOTSUPP ? RING_GONE : RING_FAILED;
 }
 
 /* The request in the next slot, run without waiting: *res is its result,
@@ -286,8 +284,8 @@ static void run_accept(void *arg)
 /* Without a ring: a plain accept4 on a native helper thread, while the
  * caller parks.  If the connection was taken, that helper waits for the
  * next one, not the hub. */
-static int accept_offloaded(struct green__hub *h, int fd,
-                            struct sockaddr *addr, socklen_t *alen, int flags)
+static int accept_offloaded(struct green__hub *h, int fd, struct sockaddr *addr,
+                            socklen_t *alen, int flags)
 {
     struct accept_job j = {fd, addr, alen, flags, 0, 0};
     int saved_errno = errno;
@@ -312,8 +310,7 @@ int hook__accept_nowait(struct green__hub *h, int fd, struct sockaddr *addr,
 }
 
 /* O_NONBLOCK for this one call, given back at once. */
-static int connect_flagged(int fd, const struct sockaddr *addr,
-                           socklen_t alen)
+static int connect_flagged(int fd, const struct sockaddr *addr, socklen_t alen)
 {
     int flags = real()->fcntl(fd, F_GETFL);
     if (flags < 0 || real()->fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)

@@ -142,8 +142,7 @@ void green__fd_forget(struct green__hub *h, int fd)
 
 /* Only pages that exist can hold anything to forget: close_range(3, ~0U)
  * costs what the table holds, not four billion lookups.  Called locked. */
-static void forget_range_on(struct green__hub *h, unsigned first,
-                            unsigned last)
+static void forget_range_on(struct green__hub *h, unsigned first, unsigned last)
 {
     size_t end = h->fd_page_count << PAGE_BITS;
     if (first > last || first >= end)
@@ -159,8 +158,7 @@ static void forget_range_on(struct green__hub *h, unsigned first,
     }
 }
 
-void green__fd_forget_range(struct green__hub *h, unsigned first,
-                            unsigned last)
+void green__fd_forget_range(struct green__hub *h, unsigned first, unsigned last)
 {
     struct green__world *w = h->world;
     green__lock();
