@@ -9,8 +9,8 @@
  * without blocking.  Regular files and block devices are never pollable and
  * pass straight through, or, with GREENRUN_FILE_POOL=1, run on the offload
  * pool (file.c).  What an fd is gets learnt on first use and
- * forgotten when it is closed, so descriptors the shim never saw created
- * (inherited, from eventfd, passed over SCM_RIGHTS) work too.
+ * forgotten when its number is freed (fd.c), so descriptors the shim never
+ * saw created (inherited, from eventfd, passed over SCM_RIGHTS) work too.
  *
  * A call that did not have to wait counts towards fairness
  * (sched/yield.h): after a long run of them, the caller lets the other
@@ -112,6 +112,17 @@ struct green__hub *hook__file_pool(int fd)
     h->current->last_call = __builtin_return_address(0);
     struct green__fd_entry *e = known_entry(h, fd);
     return e && e->kind == GREEN__FD_FILE ? h : NULL;
+}
+
+int hook__stale_socket(struct green__fd_entry *e)
+{
+    if (errno != ENOTSOCK || e->kind != GREEN__FD_SOCKET)
+        return 0;
+    /* Not forgotten: other threads may be waiting on the fd, rightly. */
+    e->kind = GREEN__FD_UNKNOWN;
+    e->rcvtimeo_ns = 0;
+    e->sndtimeo_ns = 0;
+    return 1;
 }
 
 void hook__fd_created(int fd)

@@ -4,10 +4,38 @@
  * The hooks never change a descriptor's flags for longer than one call, so
  * F_GETFL always shows what the program set and nothing is left behind on
  * a shared tty or pipe.  What we track is a cache: the program's
- * O_NONBLOCK, its SO_RCVTIMEO/SO_SNDTIMEO, and the fd's kind, refreshed
- * when the program changes them and forgotten on close.
+ * O_NONBLOCK, its SO_RCVTIMEO/SO_SNDTIMEO, and the fd's kind, learnt on
+ * first use and refreshed when the program changes them.
+ *
+ * A cache keyed by number goes stale when the number is freed and handed
+ * out again: a read routed to recv would fail with ENOTSOCK, a number
+ * remembered as non-blocking or as a regular file would be passed through
+ * and block the OS thread, an old SO_RCVTIMEO would time out a new socket.
+ * Checking the cache on every call would cost a system call each time, and
+ * hooking every call that makes a descriptor (open, eventfd, timerfd,
+ * memfd, signalfd, inotify, SCM_RIGHTS...) would never be complete.  A
+ * number, though, can only be reused once it was freed, and there are few
+ * ways to free one: so the entry is forgotten wherever a number is freed
+ * or replaced, and learnt again on its next use.
+ *
+ *   - close, close_range, closefrom, closedir, fclose, and dup2 and dup3
+ *     onto a number in use, here;
+ *   - the same calls made as raw system calls, through syscall() or
+ *     caught by the syscall trap (glibc's closedir, fclose and closefrom
+ *     close inside libc): hook__green_syscall sends them here;
+ *   - the calls that make descriptors the hooks do see (socket, accept,
+ *     pipe, dup...) forget once more, which costs nothing.
+ *
+ * What is left is a number freed where neither a hook nor the trap looks:
+ * a raw close with the trap off (GREENRUN_TLS=shared) made below libc,
+ * io_uring's close, another process's pidfd_getfd.  For that, the one
+ * mistake that would fail a call is caught where it shows: a socket call
+ * that meets a non-socket (ENOTSOCK) relearns the kind and is made again
+ * as the plain call (blocking.c).
  */
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
@@ -178,4 +206,38 @@ HOOK int fclose(FILE *stream)
     if (h && fd >= 0)
         green__fd_forget(h, fd);
     return real()->fclose(stream);
+}
+
+HOOK int close_range(unsigned first, unsigned last, int flags)
+{
+    struct green__hub *h = green__hub;
+    if (h && !(flags & CLOSE_RANGE_CLOEXEC))
+        green__fd_forget_range(h, first, last);
+    return real()->close_range(first, last, flags);
+}
+
+/* glibc's closefrom calls close_range inside libc. */
+HOOK void closefrom(int lowest)
+{
+    struct green__hub *h = green__hub;
+    if (h && lowest >= 0)
+        green__fd_forget_range(h, (unsigned)lowest, UINT_MAX);
+    real()->closefrom(lowest);
+}
+
+/* closedir's dir is declared nonnull, but glibc answers NULL with EINVAL:
+ * the test lives out of the compiler's sight. */
+__attribute__((noinline)) static int fd_of_dir(DIR *dir)
+{
+    return dir ? dirfd(dir) : -1;
+}
+
+/* closedir closes its fd inside glibc too. */
+HOOK int closedir(DIR *dir)
+{
+    struct green__hub *h = green__hub;
+    int fd = fd_of_dir(dir);
+    if (h && fd >= 0)
+        green__fd_forget(h, fd);
+    return real()->closedir(dir);
 }

@@ -65,6 +65,11 @@ HOOK_HELPER struct green__hub *hook__parkable(void) __attribute__((noinline));
 HOOK_HELPER struct green__fd_entry *hook__blocking_fd(int fd,
                                                       struct green__hub **hub);
 
+/* A socket call made because e said "socket" failed: if with ENOTSOCK, the
+ * entry outlived its file (a close no hook saw); mark it to be learnt again
+ * and return 1, and the caller makes its call again. */
+HOOK_HELPER int hook__stale_socket(struct green__fd_entry *e);
+
 /* A new fd was created: forget whatever a missed close left behind. */
 HOOK_HELPER void hook__fd_created(int fd);
 
@@ -105,6 +110,20 @@ HOOK_HELPER ssize_t hook__until_ready(struct green__hub *h, int fd,
 HOOK_HELPER ssize_t hook__write_all(struct green__hub *h, int fd,
                                     struct green__fd_entry *e, const void *buf,
                                     size_t len, int flags);
+
+/* accept4 that never blocks and leaves the listener's flags alone, where
+ * io_uring allows (nowait.c); returns and sets errno as accept4. */
+HOOK_HELPER int hook__accept_nowait(struct green__hub *h, int fd,
+                                    struct sockaddr *addr, socklen_t *alen,
+                                    int flags);
+/* Start a connect without waiting and, for TCP, without touching the
+ * socket's flags (nowait.c): 0, or -1 and errno (EINPROGRESS: under way;
+ * EAGAIN: a unix listener's backlog is full). */
+HOOK_HELPER int hook__connect_nowait(struct green__hub *h, int fd,
+                                     const struct sockaddr *addr,
+                                     socklen_t alen);
+/* In a forked child: the parent's ring is not ours. */
+void hook__nowait_fork_child(struct green__hub *h);
 
 /* The green thread behind a pthread_t, or NULL for one glibc runs. */
 HOOK_HELPER struct green *hook__green_of(pthread_t t);

@@ -32,8 +32,9 @@ HOOK ssize_t read(int fd, void *buf, size_t len)
         return real()->read(fd, buf, len);
     struct buffer b = {buf, len};
     int socket = e->kind == GREEN__FD_SOCKET;
-    return hook__until_ready(h, fd, e, GREEN_READ, !socket,
-                             socket ? try_recv : try_read, &b);
+    ssize_t r = hook__until_ready(h, fd, e, GREEN_READ, !socket,
+                                  socket ? try_recv : try_read, &b);
+    return r < 0 && hook__stale_socket(e) ? read(fd, buf, len) : r;
 }
 
 HOOK ssize_t write(int fd, const void *buf, size_t len)
@@ -44,7 +45,8 @@ HOOK ssize_t write(int fd, const void *buf, size_t len)
     struct green__fd_entry *e = hook__blocking_fd(fd, &h);
     if (!e || len == 0)
         return real()->write(fd, buf, len);
-    return hook__write_all(h, fd, e, buf, len, 0);
+    ssize_t r = hook__write_all(h, fd, e, buf, len, 0);
+    return r < 0 && hook__stale_socket(e) ? write(fd, buf, len) : r;
 }
 
 struct vector {
@@ -74,8 +76,9 @@ HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
         return real()->readv(fd, iov, n);
     struct vector v = {iov, n};
     int socket = e->kind == GREEN__FD_SOCKET;
-    return hook__until_ready(h, fd, e, GREEN_READ, !socket,
-                             socket ? try_recvmsg : try_readv, &v);
+    ssize_t r = hook__until_ready(h, fd, e, GREEN_READ, !socket,
+                                  socket ? try_recvmsg : try_readv, &v);
+    return r < 0 && hook__stale_socket(e) ? readv(fd, iov, n) : r;
 }
 
 /*
@@ -175,6 +178,8 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
         }
         ssize_t w =
             hook__until_ready(h, fd, e, GREEN_WRITE, !socket, attempt, &v);
+        if (w < 0 && !done && hook__stale_socket(e))
+            return writev(fd, iov, n);
         if (w < 0)
             return done ? (ssize_t)done : -1;
         done += (size_t)w;

@@ -47,6 +47,7 @@ HOOK pid_t fork(void)
         green__world_fork_child(h);
         hook__trap_fork_child(h);
         hook__preempt_fork_child(h);
+        hook__nowait_fork_child(h);
         green__fork_child(green__hub);
         green__cpu_fork_child(green__hub);
         green__shim_fork_child(green__hub);
@@ -68,6 +69,7 @@ static int await_exit(struct green__hub *h, pid_t pid)
      * would take this one for it, already in epoll, and never add it. */
     hook__fd_created(fd);
     int r = green__wait_fd(h, fd, GREEN_READ, -1);
+    green__fd_forget(h, fd);
     real()->close(fd);
     if (r == -ECANCELED)
         hook__cancelled();

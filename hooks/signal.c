@@ -230,6 +230,13 @@ HOOK int sigsuspend(const sigset_t *mask)
     return r;
 }
 
+/* The number is free again: the fd table must not keep it (fd.c). */
+static void close_own(struct green__hub *h, int fd)
+{
+    green__fd_forget(h, fd);
+    real()->close(fd);
+}
+
 /* Take one signal of set from a signalfd, parking until one is pending.
  * The signal number, or -1 with errno. */
 static int take_signal(struct green__hub *h, const sigset_t *set,
@@ -246,14 +253,14 @@ static int take_signal(struct green__hub *h, const sigset_t *set,
         if (w == -ETIMEDOUT)
             w = -EAGAIN; /* sigtimedwait's way of saying so */
         if (w < 0) {
-            real()->close(fd);
+            close_own(h, fd);
             /* The sigwait family are cancellation points. */
             if (w == -ECANCELED)
                 hook__cancelled();
             return (int)hook__fail(w);
         }
     }
-    real()->close(fd);
+    close_own(h, fd);
     if (n != sizeof si)
         return (int)hook__fail(-EINTR);
     if (info) {

@@ -131,6 +131,7 @@ HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 }
 
 struct accepting {
+    struct green__hub *h;
     struct sockaddr *addr;
     socklen_t *alen;
     int flags;
@@ -139,12 +140,12 @@ struct accepting {
 static ssize_t try_accept(int fd, void *ctx)
 {
     struct accepting *a = ctx;
-    return real()->accept4(fd, a->addr, a->alen, a->flags);
+    return hook__accept_nowait(a->h, fd, a->addr, a->alen, a->flags);
 }
 
-/* accept cannot be made non-blocking per call: ask for readiness first.
- * One hub runs one green thread at a time, so nothing in this process can
- * take the connection between the probe and the accept. */
+/* Ask for readiness first, then accept without waiting (nowait.c): in a
+ * listener shared with other processes, another may have taken the
+ * connection in between. */
 HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
 {
     struct green__hub *h;
@@ -153,7 +154,7 @@ HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
     if (!e) {
         c = real()->accept4(fd, addr, alen, flags);
     } else {
-        struct accepting a = {addr, alen, flags};
+        struct accepting a = {h, addr, alen, flags};
         c = (int)hook__until_ready(h, fd, e, GREEN_READ, 1, try_accept, &a);
     }
     hook__fd_created(c);
@@ -165,20 +166,6 @@ HOOK int accept(int fd, struct sockaddr *addr, socklen_t *alen)
     return accept4(fd, addr, alen, 0);
 }
 
-/* Start a connect without waiting: O_NONBLOCK for the length of the call
- * only (a socket's flags are the process's own). */
-static int start_connect(int fd, const struct sockaddr *addr, socklen_t alen)
-{
-    int flags = real()->fcntl(fd, F_GETFL);
-    if (flags < 0 || real()->fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-        return -1;
-    int r = real()->connect(fd, addr, alen);
-    int saved_errno = errno;
-    real()->fcntl(fd, F_SETFL, flags);
-    errno = saved_errno;
-    return r;
-}
-
 HOOK int connect(int fd, const struct sockaddr *addr, socklen_t alen)
 {
     struct green__hub *h;
@@ -186,7 +173,8 @@ HOOK int connect(int fd, const struct sockaddr *addr, socklen_t alen)
     if (!e)
         return real()->connect(fd, addr, alen);
     int r;
-    while ((r = start_connect(fd, addr, alen)) < 0 && errno == EAGAIN) {
+    while ((r = hook__connect_nowait(h, fd, addr, alen)) < 0 &&
+           errno == EAGAIN) {
         /* A unix socket's listener has a full backlog: wait, retry. */
         int w = green__wait_fd(h, fd, GREEN_WRITE, -1);
         if (w == -ECANCELED)
@@ -215,6 +203,9 @@ struct file_copy {
     size_t count;
 };
 
+/* sendfile has no per-call non-blocking form (io_uring's splice runs on a
+ * kernel worker): O_NONBLOCK for the length of one call, which another
+ * process sharing the socket could see.  The README says so. */
 static ssize_t try_sendfile(int fd, void *ctx)
 {
     struct file_copy *c = ctx;

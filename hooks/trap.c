@@ -315,19 +315,14 @@ static long sigaction_raw(const long a[6])
     return r;
 }
 
-/* The calls that can block, each through its hook, and close, whose hook
- * forgets what was known of the descriptor (libuv closes with
- * syscall(SYS_close), and a regular file given the number next must not
- * be taken for the socket it was).  1 and *result (the value or -errno)
- * if nr is one of them. */
+/* The calls that can block, each through its hook, and those that free a
+ * descriptor number, through theirs (the fd cache must hear of them: fd.c).
+ * 1 and *result (the value or -errno) if nr is one of them. */
 int hook__green_syscall(struct green__hub *h, long nr, const long a[6],
                         long *result)
 {
     long r;
     switch (nr) {
-    case SYS_close:
-        r = close((int)a[0]);
-        break;
     case SYS_read:
         r = read((int)a[0], (void *)a[1], (size_t)a[2]);
         break;
@@ -418,6 +413,18 @@ int hook__green_syscall(struct green__hub *h, long nr, const long a[6],
         if (a[4])
             return 0;
         r = waitid((idtype_t)a[0], (id_t)a[1], (siginfo_t *)a[2], (int)a[3]);
+        break;
+    case SYS_close:
+        r = close((int)a[0]);
+        break;
+    case SYS_close_range:
+        r = close_range((unsigned)a[0], (unsigned)a[1], (int)a[2]);
+        break;
+    case SYS_dup2:
+        r = dup2((int)a[0], (int)a[1]);
+        break;
+    case SYS_dup3:
+        r = dup3((int)a[0], (int)a[1], (int)a[2]);
         break;
     case SYS_futex:
         *result = futex(h, a);

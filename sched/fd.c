@@ -168,6 +168,36 @@ void green__fd_forget(struct green__hub *h, int fd)
     green__unlock();
 }
 
+/* Only pages that exist can hold anything to forget: close_range(3, ~0U)
+ * costs what the table holds, not four billion lookups.  Called locked. */
+static void forget_range_on(struct green__hub *h, unsigned first, unsigned last)
+{
+    size_t end = h->fd_page_count << PAGE_BITS;
+    if (first > last || first >= end)
+        return;
+    if (last >= end)
+        last = (unsigned)(end - 1);
+    for (unsigned fd = first; fd <= last; fd++) {
+        if (!h->fd_pages[fd >> PAGE_BITS]) {
+            fd |= PAGE_ENTRIES - 1; /* the next page */
+            continue;
+        }
+        forget_on(h, (int)fd);
+    }
+}
+
+void green__fd_forget_range(struct green__hub *h, unsigned first, unsigned last)
+{
+    struct green__world *w = h->world;
+    green__lock();
+    if (w->hub_count > 1)
+        for (unsigned i = 0; i < w->hub_count; i++)
+            forget_range_on(w->hubs[i], first, last);
+    else
+        forget_range_on(h, first, last);
+    green__unlock();
+}
+
 int green__fd_make_nonblocking(struct green__hub *h, int fd)
 {
     struct green__fd_entry *e = green__fd_entry(h, fd);

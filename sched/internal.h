@@ -229,6 +229,7 @@ struct green__hub {
     const void *volatile preempt_blocked_pc; /* where a tick found it */
     uint64_t cpu_mark_ns; /* the OS thread's CPU time at the last switch,
                              once CPU clocks are counted (cpuclock.c) */
+    void *nowait_ring; /* hooks/nowait.c's io_uring, made on first use */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library
@@ -470,6 +471,9 @@ void green__fd_forget(struct green__hub *h, int fd);
  * is still inside a blocking call on fd: green__fd_busy_elsewhere. */
 void green__fd_wake_elsewhere(struct green__hub *h, int fd, int events);
 int green__fd_busy_elsewhere(struct green__hub *h, int fd);
+/* The same for every fd from first to last (close_range, closefrom). */
+void green__fd_forget_range(struct green__hub *h, unsigned first,
+                            unsigned last);
 /* Put fd into O_NONBLOCK mode (remembering to restore it).  0 or -errno. */
 int green__fd_make_nonblocking(struct green__hub *h, int fd);
 /* Give back O_NONBLOCK to every fd we changed; free the table. */

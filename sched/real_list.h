@@ -92,6 +92,9 @@ X_REAL(int, getsockopt, (int fd, int level, int name, void *val,
 X_HOOK(int, close, (int fd))
 X_REAL(int, eventfd, (unsigned initval, int flags))
 X_HOOK(int, fclose, (void *stream))
+X_HOOK(int, close_range, (unsigned first, unsigned last, int flags))
+X_HOOK(void, closefrom, (int lowest))
+X_HOOK(int, closedir, (void *dir))
 
 /* Readiness waits (hooks/poll.c). */
 X_HOOK(int, poll, (struct pollfd *fds, nfds_t n, int timeout_ms))
