@@ -187,6 +187,54 @@ ssize_t hook__until_ready(struct green__hub *h, int fd,
     return r;
 }
 
+/*
+ * A pollable descriptor that is not a socket (a pipe, a fifo, a tty, an
+ * eventfd) has no per-call MSG_DONTWAIT.  Where the kernel takes
+ * RWF_NOWAIT for it (pipes do, for reads and writes), preadv2/pwritev2
+ * with it is the per-call form: the call fails with EAGAIN instead of
+ * blocking, and no flag is set on a description other processes share.
+ * Elsewhere (EOPNOTSUPP: a tty, an eventfd's writes) readiness is checked
+ * first and the plain call made, which cannot block unless another
+ * reader or writer, in another process or on another worker, takes the
+ * data or the room between the two.
+ */
+struct nowait_call {
+    const struct iovec *iov;
+    int n;
+    int events;
+};
+
+static ssize_t try_nowait(int fd, void *ctx)
+{
+    struct nowait_call *c = ctx;
+    return c->events == GREEN_READ
+               ? real()->preadv2(fd, c->iov, c->n, -1, RWF_NOWAIT)
+               : real()->pwritev2(fd, c->iov, c->n, -1, RWF_NOWAIT);
+}
+
+static ssize_t try_plain(int fd, void *ctx)
+{
+    struct nowait_call *c = ctx;
+    return c->events == GREEN_READ ? real()->readv(fd, c->iov, c->n)
+                                   : real()->writev(fd, c->iov, c->n);
+}
+
+ssize_t hook__stream_call(struct green__hub *h, int fd,
+                          struct green__fd_entry *e, int events,
+                          const struct iovec *iov, int n)
+{
+    struct nowait_call c = {iov, n, events};
+    if (!(e->nowait_refused & events)) {
+        int saved_errno = errno;
+        ssize_t r = hook__until_ready(h, fd, e, events, 0, try_nowait, &c);
+        if (r >= 0 || errno != EOPNOTSUPP)
+            return r;
+        errno = saved_errno;
+        e->nowait_refused |= (unsigned char)events;
+    }
+    return hook__until_ready(h, fd, e, events, 1, try_plain, &c);
+}
+
 struct piece {
     const char *buf;
     size_t len;
@@ -199,12 +247,6 @@ static ssize_t try_send(int fd, void *ctx)
     return real()->send(fd, p->buf, p->len, p->flags | MSG_DONTWAIT);
 }
 
-static ssize_t try_write(int fd, void *ctx)
-{
-    struct piece *p = ctx;
-    return real()->write(fd, p->buf, p->len);
-}
-
 ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
                         const void *buf, size_t len, int flags)
 {
@@ -214,8 +256,10 @@ ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
         struct piece p = {(const char *)buf + done, len - done, flags};
         if (!socket && p.len > PIPE_BUF)
             p.len = PIPE_BUF;
-        ssize_t n = hook__until_ready(h, fd, e, GREEN_WRITE, !socket,
-                                      socket ? try_send : try_write, &p);
+        struct iovec v = {(void *)p.buf, p.len};
+        ssize_t n =
+            socket ? hook__until_ready(h, fd, e, GREEN_WRITE, 0, try_send, &p)
+                   : hook__stream_call(h, fd, e, GREEN_WRITE, &v, 1);
         if (n < 0)
             return done ? (ssize_t)done : -1;
         done += (size_t)n;

@@ -95,6 +95,12 @@ HOOK_HELPER ssize_t hook__file_call(struct green__hub *h, enum hook__file_op op,
 
 /* One try of a call that must not block; returns like the libc call. */
 typedef ssize_t (*hook__attempt_fn)(int fd, void *ctx);
+/* One readv (events GREEN_READ) or writev (GREEN_WRITE) of a pollable fd
+ * that is not a socket, parking until it can be made without blocking
+ * (blocking.c says how). */
+HOOK_HELPER ssize_t hook__stream_call(struct green__hub *h, int fd,
+                                      struct green__fd_entry *e, int events,
+                                      const struct iovec *iov, int n);
 
 /* Try, park until fd is ready for events, try again.  With probe set, ask
  * the kernel for readiness before each try (for calls that cannot be made

@@ -10,12 +10,6 @@ struct buffer {
     size_t len;
 };
 
-static ssize_t try_read(int fd, void *ctx)
-{
-    struct buffer *b = ctx;
-    return real()->read(fd, b->buf, b->len);
-}
-
 static ssize_t try_recv(int fd, void *ctx)
 {
     struct buffer *b = ctx;
@@ -31,9 +25,10 @@ HOOK ssize_t read(int fd, void *buf, size_t len)
     if (!e || len == 0)
         return real()->read(fd, buf, len);
     struct buffer b = {buf, len};
-    int socket = e->kind == GREEN__FD_SOCKET;
-    ssize_t r = hook__until_ready(h, fd, e, GREEN_READ, !socket,
-                                  socket ? try_recv : try_read, &b);
+    struct iovec v = {buf, len};
+    ssize_t r = e->kind == GREEN__FD_SOCKET
+                    ? hook__until_ready(h, fd, e, GREEN_READ, 0, try_recv, &b)
+                    : hook__stream_call(h, fd, e, GREEN_READ, &v, 1);
     return r < 0 && hook__stale_socket(e) ? read(fd, buf, len) : r;
 }
 
@@ -54,12 +49,6 @@ struct vector {
     int n;
 };
 
-static ssize_t try_readv(int fd, void *ctx)
-{
-    struct vector *v = ctx;
-    return real()->readv(fd, v->iov, v->n);
-}
-
 static ssize_t try_recvmsg(int fd, void *ctx)
 {
     struct vector *v = ctx;
@@ -75,9 +64,10 @@ HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
     if (!e)
         return real()->readv(fd, iov, n);
     struct vector v = {iov, n};
-    int socket = e->kind == GREEN__FD_SOCKET;
-    ssize_t r = hook__until_ready(h, fd, e, GREEN_READ, !socket,
-                                  socket ? try_recvmsg : try_readv, &v);
+    ssize_t r =
+        e->kind == GREEN__FD_SOCKET
+            ? hook__until_ready(h, fd, e, GREEN_READ, 0, try_recvmsg, &v)
+            : hook__stream_call(h, fd, e, GREEN_READ, iov, n);
     return r < 0 && hook__stale_socket(e) ? readv(fd, iov, n) : r;
 }
 
@@ -85,7 +75,7 @@ HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
  * A blocking writev writes everything, and as one call: a datagram or
  * SOCK_SEQPACKET socket gets one message, and a pipe write of at most
  * PIPE_BUF bytes stays atomic.  The whole vector is tried first (sendmsg
- * on sockets, writev after readiness elsewhere); only a stream socket can
+ * on sockets, hook__stream_call elsewhere); only a stream socket can
  * take part of it, and the rest follows in further calls, as the kernel
  * would send it.  A pipe that must wait for room gets pieces of PIPE_BUF
  * bytes, each of which a ready pipe takes without blocking.
@@ -126,12 +116,6 @@ static int window(const struct cursor *c, struct iovec *out, int max,
     return k;
 }
 
-static ssize_t try_writev(int fd, void *ctx)
-{
-    struct vector *v = ctx;
-    return real()->writev(fd, v->iov, v->n);
-}
-
 static ssize_t try_sendmsg(int fd, void *ctx)
 {
     struct vector *v = ctx;
@@ -166,7 +150,6 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
     /* Nothing to write does not wait for room in a pipe either. */
     if (total < 0 || (total == 0 && !socket))
         return real()->writev(fd, iov, n);
-    hook__attempt_fn attempt = socket ? try_sendmsg : try_writev;
     struct cursor c = {iov, n, 0, 0};
     struct iovec part[WINDOW];
     struct vector v = {iov, n};
@@ -177,7 +160,9 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
             v.iov = part;
         }
         ssize_t w =
-            hook__until_ready(h, fd, e, GREEN_WRITE, !socket, attempt, &v);
+            socket
+                ? hook__until_ready(h, fd, e, GREEN_WRITE, 0, try_sendmsg, &v)
+                : hook__stream_call(h, fd, e, GREEN_WRITE, v.iov, v.n);
         if (w < 0 && !done && hook__stale_socket(e))
             return writev(fd, iov, n);
         if (w < 0)

@@ -141,6 +141,8 @@ struct green__fd_entry {
     unsigned char nonblock_ours;  /* we set it: restore when done */
     unsigned char kind;           /* enum green__fd_kind */
     unsigned char user_nonblock;  /* the program asked for O_NONBLOCK */
+    unsigned char nowait_refused; /* GREEN_READ, GREEN_WRITE: the kernel
+                                     refused RWF_NOWAIT (hooks/blocking.c) */
     unsigned generation;          /* bumped each time the fd is forgotten */
     int busy; /* threads of the hub inside a blocking call on it (hooks) */
     int64_t rcvtimeo_ns; /* SO_RCVTIMEO; 0: none */
@@ -229,7 +231,7 @@ struct green__hub {
     const void *volatile preempt_blocked_pc; /* where a tick found it */
     uint64_t cpu_mark_ns; /* the OS thread's CPU time at the last switch,
                              once CPU clocks are counted (cpuclock.c) */
-    void *nowait_ring; /* hooks/nowait.c's io_uring, made on first use */
+    void *nowait_ring;    /* hooks/nowait.c's io_uring, made on first use */
 };
 
 /* The hub of this OS thread, or NULL.  initial-exec: a preloaded library

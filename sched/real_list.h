@@ -54,6 +54,10 @@ X_HOOK(ssize_t, read, (int fd, void *buf, size_t len))
 X_HOOK(ssize_t, write, (int fd, const void *buf, size_t len))
 X_HOOK(ssize_t, readv, (int fd, const struct iovec *iov, int n))
 X_HOOK(ssize_t, writev, (int fd, const struct iovec *iov, int n))
+X_REAL(ssize_t, preadv2, (int fd, const struct iovec *iov, int n, off_t off,
+                          int flags))
+X_REAL(ssize_t, pwritev2, (int fd, const struct iovec *iov, int n, off_t off,
+                           int flags))
 X_HOOK(ssize_t, recv, (int fd, void *buf, size_t len, int flags))
 X_HOOK(ssize_t, recvfrom, (int fd, void *buf, size_t len, int flags,
                            struct sockaddr *addr, socklen_t *alen))
