@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "deliver.h"
 #include "internal.h"
 #include "owned.h"
 #include "preempt.h"
@@ -120,6 +121,7 @@ __attribute__((constructor)) static void greenrun_init(void)
     green__shim_tls_setup(h);
     green__shim_trap_setup(h);
     green__shim_preempt_setup(h);
+    hook__signals_init(h); /* after the signals greenrun owns are known */
     /* The main thread's name is the process name; threads inherit it. */
     char name[16] = "";
     if (prctl(PR_GET_NAME, name) == 0)
