@@ -7,7 +7,9 @@
  * green thread that takes the signal (the one the kernel would pick), at
  * once or at that thread's next safe point; a thread parked in a wait the
  * system call's EINTR would end then gets EINTR.  The program sees its own
- * sigaction structures, never the wrapper.
+ * sigaction structures, never the wrapper.  The table changes with every
+ * signal blocked on the OS thread, so a handler never reads an action half
+ * written.
  *
  * The wrapper also tells the shim that a handler runs
  * (hook__note_handlers): the monitor watches whether a program that
@@ -48,6 +50,23 @@ static void (*handler_note)(int sig);
 /* The action shown is the one found at start, not one the program set:
  * show it exactly, flags and all, as the kernel would. */
 static volatile sig_atomic_t inherited[NSIG];
+
+/* Block every signal on this OS thread while the tables change, and put
+ * the mask back after: a handler then reads an action before or after the
+ * change, never half of it.  Nothing in between may fault or trap. */
+NO_TRACE uint64_t hook__hold_signals(void)
+{
+    uint64_t all = ~0ULL, old = 0;
+    long a[6] = {SIG_SETMASK, (long)&all, (long)&old, sizeof all};
+    hook__raw_syscall6(SYS_rt_sigprocmask, a);
+    return old;
+}
+
+NO_TRACE void hook__release_signals(uint64_t old)
+{
+    long a[6] = {SIG_SETMASK, (long)&old, 0, sizeof old};
+    hook__raw_syscall6(SYS_rt_sigprocmask, a);
+}
 
 /* The program's action is SIG_DFL: say the last word, then die of sig.
  * The raised signal stays pending while this handler runs (sig is blocked
@@ -137,12 +156,14 @@ NO_TRACE static void wrapper(int sig, siginfo_t *info, void *ctx)
 
 int hook__take_program_action(int sig, struct hook__action *a)
 {
+    uint64_t held = hook__hold_signals();
     int handler = wrapped[sig] && is_handler(&user_actions[sig]);
     if (handler) {
         *a = as_action(&user_actions[sig]);
         if (a->flags & SA_RESETHAND)
             reset_action(sig, 1);
     }
+    hook__release_signals(held);
     if (handler)
         return 1;
     if (!hook__program_ignores(sig)) {
@@ -185,6 +206,8 @@ static int wraps(int sig, const struct sigaction *act)
     return is_handler(act) || (last_words[sig] && act->sa_handler == SIG_DFL);
 }
 
+/* sigaction with every signal held off: the table and the kernel change
+ * together. */
 static int change_action(int sig, const struct sigaction *act,
                          struct sigaction *old)
 {
@@ -215,13 +238,22 @@ static int change_action(int sig, const struct sigaction *act,
 
 HOOK int sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
+    struct sigaction copy;
     if (sig <= 0 || sig >= NSIG)
         return real()->sigaction(sig, act, old);
+    if (act) {
+        copy = *act; /* a bad pointer faults here, not with signals held */
+        act = &copy;
+    }
     if (act && is_handler(act) && green__hub)
         hook__trap_follow_frames(green__hub);
-    if (hook__owns_signal(sig))
-        return hook__owned_sigaction(sig, act, old);
-    return change_action(sig, act, old);
+    uint64_t held = hook__hold_signals();
+    int r = hook__owns_signal(sig) ? hook__owned_sigaction(sig, act, old)
+                                   : change_action(sig, act, old);
+    int saved_errno = errno;
+    hook__release_signals(held);
+    errno = saved_errno;
+    return r;
 }
 
 /* A signal the program starts with ignored (a background job's SIGINT)

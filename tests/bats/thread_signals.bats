@@ -5,9 +5,10 @@
 # that thread, wherever it waits, after which a lock wait goes on and the
 # other waits end with EINTR or go on as the system call would; a signal
 # sent to the process runs its handler in a thread that does not block it.
-# A handler may post a semaphore.  Every scenario of the thread_signals
-# fixture prints the same as natively; its native output is checked too, so
-# that a scenario that stopped testing anything would show.
+# A handler may post a semaphore, and sigaction changes are never seen half
+# made.  Every scenario of the thread_signals fixture prints the same as
+# natively; its native output is checked too, so that a scenario that
+# stopped testing anything would show.
 
 load helpers
 
@@ -119,4 +120,8 @@ its own sigwait took it: yes"
 
 @test "a timer's handler posts a semaphore thousands of times while threads ping-pong on semaphores" {
     same handler-sem "took 3000 posts made by the handler"
+}
+
+@test "sigaction switching a handler's action while its signal arrives: each call sees one action whole" {
+    same sigaction-flip "every handler called as its action says: yes"
 }
