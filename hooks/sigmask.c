@@ -1,6 +1,6 @@
 /*
  * sigmask.c - a signal mask per green thread: pthread_sigmask, sigprocmask,
- * sigpending.
+ * sigpending, and the mask siglongjmp puts back.
  *
  * Each green thread keeps its own mask (green.sigmask), and the OS thread
  * blocks what the running thread blocks: switch_to sets the OS thread's
@@ -18,6 +18,7 @@
  * all but these, as glibc already keeps its own internal signals out of
  * such masks.
  */
+#include <setjmp.h>
 #include <signal.h>
 #include <string.h>
 
@@ -211,6 +212,44 @@ HOOK int sigprocmask(int how, const sigset_t *set, sigset_t *old)
         return err ? (int)hook__fail(-err) : 0;
     }
     return real()->sigprocmask(how, allowed(how, set, &copy), old);
+}
+
+/* siglongjmp, and longjmp, which is the same in glibc: a buffer saved
+ * with its mask (sigsetjmp(env, 1)) puts that mask back, here too.  A
+ * jump never returns, so these report no frames to the syscall trap. */
+#define NO_TRACE __attribute__((no_instrument_function))
+
+NO_TRACE static void jump_mask(struct __jmp_buf_tag *env)
+{
+    struct green *self = green__current();
+    if (!self || !env->__mask_was_saved)
+        return;
+    if (change(self, hook__mask_word(&env->__saved_mask)))
+        __atomic_or_fetch(&self->sig_flags, GREEN__SIG_DUE, __ATOMIC_ACQ_REL);
+    self->hub->os_sigmask = (uint64_t)-1; /* the jump sets it */
+}
+
+NO_TRACE HOOK void siglongjmp(struct __jmp_buf_tag env[1], int val)
+{
+    jump_mask(env);
+    real()->siglongjmp(env, val);
+}
+
+NO_TRACE HOOK void longjmp(struct __jmp_buf_tag env[1], int val)
+{
+    jump_mask(env);
+    real()->longjmp(env, val);
+}
+
+/* The fortified longjmp (glibc checks the target frame): declared by glibc
+ * for fortified programs only. */
+void __longjmp_chk(struct __jmp_buf_tag env[1], int val)
+    __attribute__((noreturn));
+
+NO_TRACE HOOK void __longjmp_chk(struct __jmp_buf_tag env[1], int val)
+{
+    jump_mask(env);
+    real()->__longjmp_chk(env, val);
 }
 
 /* What the kernel holds for the process and the OS thread, and what is

@@ -161,6 +161,12 @@ X_HOOK(int, sigsuspend, (const sigset_t *mask))
 X_HOOK(int, pthread_sigmask, (int how, const sigset_t *set, sigset_t *old))
 X_HOOK(int, sigprocmask, (int how, const sigset_t *set, sigset_t *old))
 X_HOOK(int, sigpending, (sigset_t * set))
+X_HOOK(void, siglongjmp,
+       (struct __jmp_buf_tag env[1], int val) __attribute__((noreturn)))
+X_HOOK(void, longjmp,
+       (struct __jmp_buf_tag env[1], int val) __attribute__((noreturn)))
+X_HOOK(void, __longjmp_chk,
+       (struct __jmp_buf_tag env[1], int val) __attribute__((noreturn)))
 
 /* Threads (hooks/thread.c, hooks/thread_info.c, hooks/cancel.c). */
 X_HOOK(int, pthread_create, (pthread_t *t, const pthread_attr_t *attr,
