@@ -18,9 +18,10 @@
  * its next safe point: when it leaves greenrun's frames (trap.c counts
  * them) or where it parks (green__park).  A parked thread is made to run:
  * the wait it is in ends with EINTR where the system call would (signal(7))
- * before the handler runs, or goes on after it (mutexes, rwlocks, conds,
- * joins, and restartable calls under SA_RESTART), the thread staying in
- * its wait queue meanwhile.  So a handler never runs while greenrun's own
+ * and the handler runs as the call returns, or the handler runs inside the
+ * wait, which goes on after it (mutexes, rwlocks, conds, joins, and
+ * restartable calls under SA_RESTART), the thread staying in its wait
+ * queue meanwhile.  So a handler never runs while greenrun's own
  * state is half changed (a run queue being edited, a sigaction being
  * written), and what it may call (sem_post, write, close) finds that state
  * whole.  pthread_kill, pthread_sigqueue and raise keep their signal here
@@ -56,6 +57,7 @@ struct kept {
     unsigned long seq;
     int sig;
     int has_action; /* the action was taken when it arrived */
+    int ended_wait; /* it ended a wait with EINTR; its handler is due */
     struct hook__action action;
     siginfo_t info;
 };
@@ -139,6 +141,7 @@ static int keep(struct green *g, int sig, const siginfo_t *info,
     k->sig = sig;
     k->info = *info;
     k->has_action = a != NULL;
+    k->ended_wait = 0;
     if (a)
         k->action = *a;
     set_flags(g, SIG_KEPT);
@@ -296,13 +299,19 @@ static void apply_sigmask(struct green *g)
  * mask while it runs is made as the kernel would make it, and it is given
  * a context that holds the mask to restore after it (a change the handler
  * makes there takes effect), but no registers: it interrupted greenrun,
- * not the program. */
+ * not the program.  A runnable thread runs it as program code (trap depth
+ * 0), so that a handler leaving by siglongjmp leaves the count right; a
+ * parked one inside greenrun's frames.  errno is kept: the call the signal
+ * came in sets its own, as the system call's wrapper does after a
+ * handler. */
 static void run_handler(struct green *g, int sig, siginfo_t *info,
                         const struct hook__action *a)
 {
     ucontext_t uc;
     struct _libc_fpstate fp;
     uint64_t before = g->sigmask;
+    unsigned depth = g->trap_depth;
+    int saved_errno = errno;
     memset(&uc, 0, sizeof uc);
     memset(&fp, 0, sizeof fp);
     fp.cwd = 0x37f;    /* the x87 and SSE control words of a fresh */
@@ -311,11 +320,13 @@ static void run_handler(struct green *g, int sig, siginfo_t *info,
     memcpy(&uc.uc_sigmask, &before, sizeof before);
     hook__keep_sigmask(g, handler_mask(before, sig, a));
     apply_sigmask(g);
-    g->trap_depth++; /* the selector stays as it is */
+    /* The selector stays as it is: greenrun's own calls go on. */
+    g->trap_depth = g->state == GREEN__PARKED ? depth + 1 : 0;
     call(a, sig, info, &uc);
-    g->trap_depth--;
+    hook__trap_return(g, depth);
     hook__keep_sigmask(g, hook__mask_word(&uc.uc_sigmask));
     apply_sigmask(g);
+    errno = saved_errno;
 }
 
 static void nested_wait(void) __attribute__((noreturn));
@@ -328,7 +339,8 @@ static void nested_wait(void)
     abort();
 }
 
-/* Run the handler of k in g, the running thread. */
+/* Run the handler of k in g, the running thread: inside its wait if it is
+ * parked (the thread stays queued where it waits). */
 static void run_kept(struct green *g, struct kept *k)
 {
     struct hook__action a;
@@ -336,24 +348,24 @@ static void run_kept(struct green *g, struct kept *k)
         a = k->action;
     else if (!hook__take_program_action(k->sig, &a))
         return; /* ignored, or its default action was taken */
-    /* Queued: waking g from its own wait must not queue it again. */
-    set_flags(g, GREEN__SIG_QUEUED);
-    /* A wait the system call's EINTR would end ends before the handler
-     * runs, so that a handler leaving by siglongjmp leaves no wait
-     * behind. */
-    int kind =
-        a.flags & SA_RESTART ? GREEN__EINTR_ALWAYS : GREEN__EINTR_RESTARTABLE;
-    if (g->state == GREEN__PARKED && g->interruptible >= kind)
-        green__wake(g, -EINTR);
-    if (g->state == GREEN__PARKED) {
-        /* DUE set: a wait inside the handler comes to nested_wait. */
-        set_flags(g, SIG_IN_PLACE | GREEN__SIG_DUE);
+    if (g->state != GREEN__PARKED) {
         run_handler(g, k->sig, &k->info, &a);
-        clear_flags(g, SIG_IN_PLACE);
-    } else {
-        clear_flags(g, GREEN__SIG_QUEUED); /* it may park normally */
-        run_handler(g, k->sig, &k->info, &a);
+        return;
     }
+    /* DUE set: a wait inside the handler comes to nested_wait. */
+    set_flags(g, SIG_IN_PLACE | GREEN__SIG_DUE);
+    run_handler(g, k->sig, &k->info, &a);
+    clear_flags(g, SIG_IN_PLACE);
+}
+
+/* Whether k's handler ends the wait g is parked in, as it would end the
+ * system call with EINTR (signal(7)). */
+static int ends_wait(const struct green *g, const struct kept *k)
+{
+    int flags = k->has_action ? k->action.flags : hook__program_flags(k->sig);
+    int kind =
+        flags & SA_RESTART ? GREEN__EINTR_ALWAYS : GREEN__EINTR_RESTARTABLE;
+    return g->interruptible >= kind;
 }
 
 /* A thread in sigwait for a kept signal takes it there. */
@@ -364,22 +376,61 @@ static void end_sigwait(struct green *g)
         green__wake(g, 0);
 }
 
-void hook__take_signals(struct green *g)
+/* Take the first signal waiting for g, leaving the others due: a handler
+ * that leaves by siglongjmp leaves them for the next safe point. */
+static int take_first(struct green *g, struct kept *out)
+{
+    struct kept *k;
+    clear_flags(g, GREEN__SIG_DUE);
+    if (!(k = first_kept(g, ~g->sigmask)))
+        return 0;
+    take(k, out);
+    if (first_kept(g, ~g->sigmask))
+        set_flags(g, GREEN__SIG_DUE);
+    return 1;
+}
+
+/* In green__park, before g waits or when it was resumed to take signals.
+ * A signal whose handler would end the wait with EINTR ends it, and the
+ * handler runs when the call has returned, as g leaves greenrun's frames:
+ * the wait is gone by then, whatever the handler does.  The others run
+ * inside the wait, which goes on; so does one that ended a wait already
+ * and finds the thread waiting again (sigwait goes on after EINTR). */
+static void take_in_park(struct green *g)
 {
     struct kept *k, copy;
     if (g->sig_flags & SIG_IN_PLACE)
         nested_wait();
-    if (g->state == GREEN__PARKED)
-        set_flags(g, GREEN__SIG_QUEUED);
-    for (;;) {
+    /* Waking g from its own wait must not queue it again. */
+    set_flags(g, GREEN__SIG_QUEUED);
+    while (g->state == GREEN__PARKED) {
         clear_flags(g, GREEN__SIG_DUE);
         if (!(k = first_kept(g, ~g->sigmask)))
             break;
+        if (!k->ended_wait && ends_wait(g, k)) {
+            k->ended_wait = 1;
+            set_flags(g, GREEN__SIG_DUE);
+            green__wake(g, -EINTR);
+            break;
+        }
         take(k, &copy);
+        if (first_kept(g, ~g->sigmask))
+            set_flags(g, GREEN__SIG_DUE);
         run_kept(g, &copy);
     }
     end_sigwait(g);
     clear_flags(g, GREEN__SIG_QUEUED);
+}
+
+void hook__take_signals(struct green *g)
+{
+    struct kept copy;
+    if (g->state == GREEN__PARKED) {
+        take_in_park(g);
+        return;
+    }
+    while (take_first(g, &copy))
+        run_kept(g, &copy);
 }
 
 /* ---- Which thread takes a signal --------------------------------------- */
@@ -445,19 +496,25 @@ static void hold(struct green__hub *h, int sig, siginfo_t *info, void *ctx)
     }
 }
 
-/* Run the handler here, in the signal frame of the thread it
- * interrupted. */
+/* Run the handler here, in the signal frame of the thread it interrupted,
+ * as the program's own code, which is what it interrupted: a handler that
+ * leaves by siglongjmp leaves the trap depth right.  One on the alternate
+ * stack, which is the OS thread's, runs inside greenrun's frames instead,
+ * where the thread is never switched out by a time slice. */
 static void run_here(struct green__hub *h, struct green *g, int sig,
                      siginfo_t *info, void *ctx, const struct hook__action *a)
 {
     unsigned long *after = hook__trap_saved_mask(ctx);
+    int on_stack = (a->flags & SA_ONSTACK) != 0;
     g->sigmask = handler_mask(*after, sig, a);
     h->os_sigmask = g->sigmask;
-    hook__trap_enter(g);
+    if (on_stack)
+        hook__trap_enter(g);
     call(a, sig, info, ctx);
     hook__keep_sigmask(g, *after);
-    /* The thread may take other signals, yield or be preempted here. */
-    hook__trap_leave(green__hub, g, hook__trap_pc(ctx), hook__trap_sp(ctx));
+    if (on_stack)
+        hook__trap_leave(green__hub, g, hook__trap_pc(ctx),
+                         hook__trap_sp(ctx));
     green__hub->os_sigmask = hook__blockable(*after); /* once it returns */
 }
 
@@ -517,6 +574,6 @@ void hook__signals_init(struct green__hub *h)
     hook__own_text_find();
     if (hook__handlers_installed()) /* by a library's constructor */
         hook__trap_follow_frames(h);
-    green__signal_take_hook = hook__take_signals;
+    green__signal_take_hook = take_in_park;
     green__signal_hand_out_hook = hand_out;
 }

@@ -69,6 +69,8 @@ void hook__release_signals(uint64_t old);
 int hook__take_program_action(int sig, struct hook__action *a);
 /* Whether the program ignores sig (SIG_IGN). */
 int hook__program_ignores(int sig);
+/* The flags of the program's handler for sig, 0 if it has none. */
+int hook__program_flags(int sig);
 /* Whether the program has installed a handler. */
 int hook__handlers_installed(void);
 
@@ -83,7 +85,8 @@ void hook__signal_arrived(struct green__hub *h, int sig, siginfo_t *info,
                           void *ctx, const struct hook__action *a);
 /* pthread_kill and friends: sig with info is for t.  0 or an errno. */
 int hook__signal_thread(struct green *t, int sig, const siginfo_t *info);
-/* Run the handlers waiting for g, the running thread, at a safe point
+/* Run the handlers waiting for g, the running thread, at a safe point:
+ * when it leaves greenrun's frames, or in green__park
  * (green__signal_take_hook). */
 void hook__take_signals(struct green *g);
 /* A signal of set kept for g, taken (sigwait): the signal and *info, or

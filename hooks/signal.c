@@ -177,6 +177,13 @@ int hook__take_program_action(int sig, struct hook__action *a)
     return 0;
 }
 
+int hook__program_flags(int sig)
+{
+    return wrapped[sig] && is_handler(&user_actions[sig])
+               ? user_actions[sig].sa_flags
+               : 0;
+}
+
 int hook__program_ignores(int sig)
 {
     struct sigaction found;

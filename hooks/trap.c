@@ -141,6 +141,13 @@ NO_TRACE void hook__trap_enter(struct green *g)
         h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
+NO_TRACE void hook__trap_return(struct green *g, unsigned depth)
+{
+    g->trap_depth = depth;
+    if (depth && g->hub->trap_on)
+        g->hub->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+}
+
 NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g,
                                uintptr_t returns_to, const uintptr_t *sp)
 {

@@ -48,6 +48,10 @@ void hook__trap_follow_frames(struct green__hub *h);
 void hook__trap_enter(struct green *g);
 void hook__trap_leave(struct green__hub *h, struct green *g,
                       uintptr_t returns_to, const uintptr_t *sp);
+/* Back in greenrun's frames, depth deep, after program code ran at depth 0
+ * from inside them (a signal handler, whose calls may have left the
+ * selector at BLOCK): greenrun's calls are let through again. */
+void hook__trap_return(struct green *g, unsigned depth);
 
 /* ---- Per architecture (trap_x86_64.c) ---------------------------------- */
 

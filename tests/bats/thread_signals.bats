@@ -100,6 +100,11 @@ $2"
     killed poll "poll returned -1: EINTR, before the release"
 }
 
+@test "a handler leaves by siglongjmp the read or poll it interrupted, again and again, and the thread goes on" {
+    same longjmp "main alone: jumped out of read 3 times
+thread: jumped out of poll 3 times, then read 3 bytes"
+}
+
 @test "ppoll's mask is the thread's while it waits: a signal every other thread blocks ends it, its handler running there" {
     same ppoll-mask "ppoll with an empty mask returned -1: EINTR, handler ran in it: yes
 its mask after ppoll: SIGUSR1 blocked yes"
