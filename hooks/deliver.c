@@ -144,7 +144,8 @@ static int keep(struct green *g, int sig, const siginfo_t *info,
     k->ended_wait = 0;
     if (a)
         k->action = *a;
-    set_flags(g, SIG_KEPT);
+    if (g != PROCESS)
+        set_flags(g, SIG_KEPT);
     __atomic_store_n(&k->thread, g, __ATOMIC_RELEASE);
     return 1;
 }
@@ -232,12 +233,22 @@ void hook__signals_fork_child(struct green__hub *h)
 /* Put a parked thread in the run queue, to run its handlers inside its
  * wait.  Only where greenrun's state is whole (not in a signal handler
  * that interrupted greenrun). */
-static void queue_parked(struct green__hub *h, struct green *g)
+static void queue_parked_locked(struct green__hub *h, struct green *g)
 {
     if (g->state != GREEN__PARKED || (g->sig_flags & GREEN__SIG_QUEUED))
         return;
     set_flags(g, GREEN__SIG_QUEUED);
     green__runq_push(h, g);
+}
+
+/* The same, taking the scheduler lock: a thread of another hub that wakes
+ * g meanwhile must find it queued (green__wake).  Never where the lock may
+ * be held: a signal that comes inside greenrun's frames is kept. */
+static void queue_parked(struct green__hub *h, struct green *g)
+{
+    green__lock();
+    queue_parked_locked(h, g);
+    green__unlock();
 }
 
 /* g has signals to take.  The running thread takes them at its next safe
@@ -255,15 +266,46 @@ static void mark_due(struct green__hub *h, struct green *g, int safe_point)
         green__signals_notify(h);
 }
 
-/* The hub, after a poll: queue the parked threads signals wait for. */
-static void hand_out(struct green__hub *h)
+static struct green *taker_anywhere(struct green__world *w, int sig);
+static void hold_in_hub(struct green__hub *h, struct kept *k);
+
+/* The main hub, locked: a thread of any hub for each signal kept for the
+ * process; its hub is told.  One that every thread blocks is held as the
+ * kernel holds it. */
+static void choose_takers(struct green__hub *h)
 {
     for (int i = 0; i < KEPT_MAX; i++) {
-        struct green *g = owner(&kept[i]);
-        if (g && g->hub == h && (g->sig_flags & GREEN__SIG_DUE) &&
-            wants(g, kept[i].sig))
-            queue_parked(h, g);
+        struct kept *k = &kept[i];
+        if (owner(k) != PROCESS)
+            continue;
+        struct green *t = taker_anywhere(h->world, k->sig);
+        if (!t) {
+            hold_in_hub(h, k);
+            continue;
+        }
+        set_flags(t, SIG_KEPT | GREEN__SIG_DUE);
+        __atomic_store_n(&k->thread, t, __ATOMIC_RELEASE);
+        if (t->hub != h)
+            green__signals_notify(t->hub);
     }
+}
+
+/* The hub, after a poll: choose the takers of the process's signals (the
+ * main hub of several), and queue the parked threads signals wait for.
+ * The main hub's own mask may have changed from another hub (sigmask.c). */
+static void hand_out(struct green__hub *h)
+{
+    green__apply_os_sigmask(h, h->hub_thread->sigmask);
+    green__lock();
+    if (h->world->multi && h == h->world->hubs[0])
+        choose_takers(h);
+    for (int i = 0; i < KEPT_MAX; i++) {
+        struct green *g = owner(&kept[i]);
+        if (g && g != PROCESS && g->hub == h &&
+            (g->sig_flags & GREEN__SIG_DUE) && wants(g, kept[i].sig))
+            queue_parked_locked(h, g);
+    }
+    green__unlock();
 }
 
 /* ---- Running a handler -------------------------------------------------- */
@@ -416,7 +458,9 @@ static void take_in_park(struct green *g)
         take(k, &copy);
         if (first_kept(g, ~g->sigmask))
             set_flags(g, GREEN__SIG_DUE);
+        green__unlock();
         run_kept(g, &copy);
+        green__lock();
     }
     end_sigwait(g);
     clear_flags(g, GREEN__SIG_QUEUED);
@@ -426,7 +470,9 @@ void hook__take_signals(struct green *g)
 {
     struct kept copy;
     if (g->state == GREEN__PARKED) {
+        green__lock();
         take_in_park(g);
+        green__unlock();
         return;
     }
     while (take_first(g, &copy))
@@ -462,7 +508,10 @@ static int for_running_thread(int sig, const siginfo_t *info)
 }
 
 /* The thread that takes sig, as the kernel would pick it, or NULL if
- * every thread blocks it. */
+ * every thread blocks it.  With several workers, only the running and
+ * the main thread are asked here (the thread lists are the scheduler
+ * lock's, which a signal handler cannot take): else PROCESS, and the main
+ * hub chooses under the lock (choose_takers). */
 static struct green *taker(struct green__hub *h, int sig, const siginfo_t *info)
 {
     struct green *g = h->current;
@@ -472,9 +521,26 @@ static struct green *taker(struct green__hub *h, int sig, const siginfo_t *info)
         return h->main_thread;
     if (can_take(h, g, sig))
         return g;
+    if (h->world->multi)
+        return PROCESS;
     for (g = h->all; g; g = g->all_next)
         if (can_take(h, g, sig))
             return g;
+    return NULL;
+}
+
+/* The same across every hub, locked: the main thread first. */
+static struct green *taker_anywhere(struct green__world *w, int sig)
+{
+    struct green__hub *first = w->hubs[0];
+    if (can_take(first, first->main_thread, sig))
+        return first->main_thread;
+    for (unsigned i = 0; i < w->hub_count; i++) {
+        struct green__hub *h = w->hubs[i];
+        for (struct green *g = h->all; g; g = g->all_next)
+            if (g != h->own_context && can_take(h, g, sig))
+                return g;
+    }
     return NULL;
 }
 
@@ -496,6 +562,23 @@ static void hold(struct green__hub *h, int sig, siginfo_t *info, void *ctx)
     }
 }
 
+/* hold, from the main hub's own thread (its OS thread's mask is its
+ * own), for a signal kept for the process that no thread takes now. */
+static void hold_in_hub(struct green__hub *h, struct kept *k)
+{
+    uint64_t bit = hook__sig_bit(k->sig);
+    siginfo_t info = k->info;
+    release(k);
+    h->hub_thread->sigmask |= bit;
+    green__apply_os_sigmask(h, h->hub_thread->sigmask);
+    long again[6] = {raw0(SYS_getpid), raw0(SYS_gettid), info.si_signo,
+                     (long)&info};
+    if (hook__raw_syscall6(SYS_rt_tgsigqueueinfo, again) == -EPERM) {
+        info.si_code = SI_QUEUE;
+        hook__raw_syscall6(SYS_rt_tgsigqueueinfo, again);
+    }
+}
+
 /* Run the handler here, in the signal frame of the thread it interrupted,
  * as the program's own code, which is what it interrupted: a handler that
  * leaves by siglongjmp leaves the trap depth right.  One on the alternate
@@ -513,8 +596,7 @@ static void run_here(struct green__hub *h, struct green *g, int sig,
     call(a, sig, info, ctx);
     hook__keep_sigmask(g, *after);
     if (on_stack)
-        hook__trap_leave(green__hub, g, hook__trap_pc(ctx),
-                         hook__trap_sp(ctx));
+        hook__trap_leave(green__hub, g, hook__trap_pc(ctx), hook__trap_sp(ctx));
     green__hub->os_sigmask = hook__blockable(*after); /* once it returns */
 }
 
@@ -535,8 +617,12 @@ void hook__signal_arrived(struct green__hub *h, int sig, siginfo_t *info,
     int saved_errno = errno;
     /* More than KEPT_MAX waiting: lost, as the kernel loses signals past
      * its queue's limit. */
-    if (keep(t, sig, info, a))
+    if (t == PROCESS) {
+        if (keep(t, sig, info, a))
+            green__signals_notify(h);
+    } else if (keep(t, sig, info, a)) {
         mark_due(h, t, safe);
+    }
     errno = saved_errno;
 }
 

@@ -14,8 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-struct green;
-struct green__hub;
+#include "internal.h"
 
 /* What to run for a signal: the program's handler, its flags and mask. */
 struct hook__action {
@@ -34,6 +33,15 @@ static inline uint64_t hook__sig_bit(int sig)
 }
 
 /* ---- sigmask.c ---------------------------------------------------------- */
+
+/* What g blocks, from a mask its OS thread had (sigsetjmp and the trapped
+ * rt_sigprocmask read the kernel's): a worker's floor (shim/init.c) is
+ * not g's, and there g's own mask is all that is known. */
+static inline uint64_t hook__thread_view(const struct green__hub *h,
+                                         const struct green *g, uint64_t os)
+{
+    return (os & ~h->sigmask_floor) | (g->sigmask & h->sigmask_floor);
+}
 
 /* g, the running thread, now blocks mask: its own, the hub's (what every
  * thread blocks), and the OS thread's.  Handlers of signals kept for g

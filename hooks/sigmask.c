@@ -54,27 +54,45 @@ static int alive(const struct green__hub *h, const struct green *g)
  * to and from the hub, never a lost signal. */
 #define WIDEN_LOOKS 256
 
-/* Signals some thread newly blocks: the hub blocks those that every thread
- * blocks now.  The main thread, which often takes the signals its workers
- * block, is asked first.  Not with several workers: the main hub takes
- * the process's signals for the threads of every hub (deliver.c), and its
- * thread list is not its own to read without the scheduler lock; its mask
- * only narrows then. */
-static void widen_hub(struct green__hub *h, uint64_t bits)
+/* Of bits, those every live thread of h blocks (the first *looks only;
+ * past them, none).  A worker's own context never runs program code. */
+static uint64_t blocked_by_all(struct green__hub *h, uint64_t bits, int *looks)
 {
-    int looks = WIDEN_LOOKS;
-    if (h->world->multi)
-        return;
-    bits &= ~h->hub_thread->sigmask;
     if (bits && alive(h, h->main_thread))
         bits &= h->main_thread->sigmask;
     for (struct green *g = h->all; g && bits; g = g->all_next) {
-        if (!looks--)
-            return;
-        if (alive(h, g))
+        if (!(*looks)--)
+            return 0;
+        if (alive(h, g) && g != h->own_context)
             bits &= g->sigmask;
     }
-    h->hub_thread->sigmask |= bits;
+    return bits;
+}
+
+/* Signals some thread newly blocks: the hub of the main OS thread blocks
+ * those that every thread blocks now, so that the kernel keeps them
+ * pending rather than acting on them there.  With several workers, every
+ * hub's threads count (the main OS thread takes the process's signals for
+ * all, shim/init.c), read under the scheduler lock, and the main hub is
+ * told to set its mask anew. */
+static void widen_hub(struct green__hub *h, uint64_t bits)
+{
+    struct green__world *w = h->world;
+    int looks = WIDEN_LOOKS;
+    if (!w->multi) {
+        bits &= ~h->hub_thread->sigmask;
+        h->hub_thread->sigmask |= blocked_by_all(h, bits, &looks);
+        return;
+    }
+    struct green__hub *first = w->hubs[0];
+    green__lock();
+    bits &= ~first->hub_thread->sigmask;
+    for (unsigned i = 0; i < w->hub_count && bits; i++)
+        bits = blocked_by_all(w->hubs[i], bits, &looks);
+    __atomic_or_fetch(&first->hub_thread->sigmask, bits, __ATOMIC_ACQ_REL);
+    green__unlock();
+    if (bits && first != green__hub)
+        green__signals_notify(first);
 }
 
 /* The hub of the main OS thread, which the kernel gives the process's
@@ -224,7 +242,8 @@ NO_TRACE static void jump_mask(struct __jmp_buf_tag *env)
     struct green *self = green__current();
     if (!self || !env->__mask_was_saved)
         return;
-    if (change(self, hook__mask_word(&env->__saved_mask)))
+    uint64_t saved = hook__mask_word(&env->__saved_mask);
+    if (change(self, hook__thread_view(self->hub, self, saved)))
         __atomic_or_fetch(&self->sig_flags, GREEN__SIG_DUE, __ATOMIC_ACQ_REL);
     self->hub->os_sigmask = (uint64_t)-1; /* the jump sets it */
 }

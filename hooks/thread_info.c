@@ -6,10 +6,10 @@
  * glibc would read its struct pthread at a green thread's address and
  * crash, so each is answered here for green threads.  All green threads
  * share one OS thread, so what the kernel keeps per thread (scheduling
- * policy, affinity) is the OS thread's: queries answer for it, and changes that would apply to one green thread only are
- * accepted without effect.  CPU time is the exception: greenrun counts it
- * per green thread once a program asks (sched/cpuclock.c), and so are
- * signals, kept per green thread (deliver.c).
+ * policy, affinity) is the OS thread's: queries answer for it, and changes that
+ * would apply to one green thread only are accepted without effect.  CPU time
+ * is the exception: greenrun counts it per green thread once a program asks
+ * (sched/cpuclock.c), and so are signals, kept per green thread (deliver.c).
  */
 #include <sched.h>
 #include <signal.h>
@@ -166,8 +166,8 @@ HOOK int pthread_getcpuclockid(pthread_t t, clockid_t *clock)
 
 /* A signal for a green thread is kept for it, and its handler runs in it
  * (deliver.c).  The signals greenrun owns go to the OS thread of g's
- * worker, whose handler passes them on to the program's action.  An ended thread is sent
- * nothing (glibc 2.34+); signal 0 only checks existence. */
+ * worker, whose handler passes them on to the program's action.  An ended
+ * thread is sent nothing (glibc 2.34+); signal 0 only checks existence. */
 static int send_signal(struct green *g, int sig, int code,
                        const union sigval *value)
 {

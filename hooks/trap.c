@@ -60,6 +60,7 @@
 #include "owned.h"
 #include "preempt.h"
 #include "trap.h"
+#include "world.h"
 
 /* After ev.h, whose enum names EV_NONE as elf.h does. */
 #include <link.h>
@@ -201,9 +202,14 @@ NO_TRACE static void on_program(struct green *g, int entering)
 
 void hook__trap_follow_frames(struct green__hub *h)
 {
+    struct green__world *w = h->world;
     if (h->signals_on)
         return;
     green__program_hook = on_program;
+    /* Every worker's: a signal may be kept for a thread of any hub.  With
+     * several, this is done before they start (shim/init.c). */
+    for (unsigned i = 0; i < w->hub_count; i++)
+        w->hubs[i]->signals_on = 1;
     h->signals_on = 1;
 }
 
@@ -285,7 +291,12 @@ static long uring_enter(struct green__hub *h, const long a[6])
 /* rt_sigprocmask, applied to the mask the handler's return restores. */
 static long sigprocmask_on_frame(void *ctx, const long a[6])
 {
-    unsigned long *mask = hook__trap_saved_mask(ctx), old = *mask, set;
+    struct green__hub *h = green__hub;
+    unsigned long *frame = hook__trap_saved_mask(ctx), set;
+    unsigned long floor = h->sigmask_floor;
+    /* The thread's own mask: a worker's OS thread blocks its floor too. */
+    unsigned long old = hook__thread_view(h, h->current, *frame);
+    unsigned long view = old, *mask = &view;
     if (a[3] != sizeof(unsigned long))
         return -EINVAL;
     if (a[1]) {
@@ -304,7 +315,8 @@ static long sigprocmask_on_frame(void *ctx, const long a[6])
             return -EINVAL;
         }
         *mask &= ~(1UL << (SIGSYS - 1));
-        hook__note_sigmask(green__hub->current, *mask);
+        hook__note_sigmask(h->current, *mask);
+        *frame = *mask | floor;
     }
     if (a[2])
         memcpy((void *)a[2], &old, sizeof old);

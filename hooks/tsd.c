@@ -47,8 +47,9 @@ static void run_destructors(struct green *g)
 }
 
 /* Installed once a key is created, a green thread holds one of glibc's
- * locks (kept.c) or a thread is created (signals kept for it go).  glibc's order: key destructors as the thread leaves,
- * then, as the kernel sees it exit, its robust mutexes. */
+ * locks (kept.c) or a thread is created (signals kept for it go).  glibc's
+ * order: key destructors as the thread leaves, then, as the kernel sees it
+ * exit, its robust mutexes. */
 void hook__thread_ends(struct green *g)
 {
     run_destructors(g);

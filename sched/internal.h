@@ -192,7 +192,7 @@ enum {
 
 struct green__hub {
     struct green *current;
-    uint64_t os_sigmask; /* what the OS thread blocks, as a switch set it */
+    uint64_t os_sigmask;    /* what the OS thread blocks, as a switch set it */
     uint64_t sigmask_floor; /* ... always: a worker's process-directed
                                signals (shim/init.c) */
     volatile sig_atomic_t signals_new; /* handlers wait in parked threads */
@@ -319,8 +319,7 @@ void green__signals_notify(struct green__hub *h);
 /* Set the OS thread's signal mask (the first word; the rest is empty). */
 void green__set_os_sigmask(struct green__hub *h, uint64_t mask);
 /* The OS thread blocks mask and its floor, set only if that changes. */
-static inline void green__apply_os_sigmask(struct green__hub *h,
-                                           uint64_t mask)
+static inline void green__apply_os_sigmask(struct green__hub *h, uint64_t mask)
 {
     mask |= h->sigmask_floor;
     if (mask != h->os_sigmask)

@@ -45,6 +45,10 @@ static void setup_worker(struct green__hub *h)
     hook__unblock_owned(&async);
     green__real.pthread_sigmask(SIG_BLOCK, &async, NULL);
     h->private_tls = main_hub->private_tls;
+    /* A worker's OS thread blocks them whatever its green threads block:
+     * their signals are kept for them (hooks/deliver.c). */
+    h->sigmask_floor = h->os_sigmask = hook__mask_word(&async);
+    h->signals_on = main_hub->signals_on;
     if (main_hub->trap_on && hook__trap_enable_worker(h) == 0 &&
         main_hub->preempt_on)
         hook__preempt_enable_worker(h, green__config.slice_ms);
@@ -83,6 +87,9 @@ void green__shim_start_workers(struct green__hub *h)
                    "running on one worker\n");
         return;
     }
+    /* Signals are kept for green threads of any worker, which count
+     * greenrun's frames from the start (hooks/trap.c). */
+    hook__trap_follow_frames(h);
     int r = green__workers_start(green__config.workers, setup_worker);
     if (r < 0) {
         green__say("greenrun: could not start every GREENRUN_WORKERS OS "
