@@ -224,8 +224,17 @@ void hook__signals_fork_child(struct green__hub *h)
         if (owner(&kept[i]))
             release(&kept[i]);
     h->signals_new = 0;
-    if (h->current)
-        clear_flags(h->current, SIG_KEPT | GREEN__SIG_DUE);
+    if (!h->current)
+        return;
+    clear_flags(h->current, SIG_KEPT | GREEN__SIG_DUE);
+    /* Forked on a worker: the child's one OS thread takes its signals,
+     * and blocks what its thread blocks, nothing more (so does a program
+     * it executes). */
+    if (h->sigmask_floor) {
+        h->sigmask_floor = 0;
+        h->hub_thread->sigmask = h->current->sigmask;
+        green__apply_os_sigmask(h, h->current->sigmask);
+    }
 }
 
 /* ---- Making a thread take its signals ---------------------------------- */

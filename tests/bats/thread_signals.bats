@@ -130,3 +130,8 @@ its own sigwait took it: yes"
 @test "sigaction switching a handler's action while its signal arrives: each call sees one action whole" {
     same sigaction-flip "every handler called as its action says: yes"
 }
+
+@test "a thread that blocks SIGUSR1 forks: the child blocks SIGUSR1 only, on one worker or on another" {
+    same fork-mask "child's kernel mask: 0000000000000200"
+    GREENRUN_WORKERS=2 same fork-mask "child's kernel mask: 0000000000000200"
+}
