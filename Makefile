@@ -69,12 +69,13 @@ $(B)/preload/%.o: %.c
 
 # The syscall trap (hooks/trap.c) must know when greenrun's own frames are
 # running: every function of hooks/ reports its entry and exit, except the
-# core's inline helpers and those of the trap, of preemption and of the
-# signals they own, which keep the count themselves or run in handlers.  (GCC matches a function by the
+# core's inline helpers and those of the trap, of preemption, of the
+# signals they own and of signal delivery, which keep the count themselves
+# or run in handlers.  (GCC matches a function by the
 # file of its first declaration, so hooks declared by libc's headers are
 # reported.)
 $(B)/preload/hooks/%.o: TRACE_FLAGS = -finstrument-functions \
-    -finstrument-functions-exclude-file-list=sched/,shim/,hooks/trap,hooks/preempt,hooks/owned
+    -finstrument-functions-exclude-file-list=sched/,shim/,hooks/trap,hooks/preempt,hooks/owned,hooks/deliver
 
 $(B)/sched/switch.o: $(SWITCH)
 	@mkdir -p $(dir $@)

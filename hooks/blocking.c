@@ -34,7 +34,9 @@ long hook__fail(int negative_errno)
 struct green__hub *hook__parkable(void)
 {
     struct green *self = green__current();
-    if (!self)
+    /* Parked, it runs a signal handler inside its wait (deliver.c): the
+     * handler's calls block as they would in any handler. */
+    if (!self || self->state == GREEN__PARKED)
         return NULL;
     self->last_call = __builtin_return_address(0);
     struct green__hub *h = self->hub;

@@ -37,7 +37,8 @@ static void resume(__pthread_unwind_buf_t *buf)
 {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
-    siglongjmp((struct __jmp_buf_tag *)(void *)buf->__cancel_jmp_buf, 1);
+    real()->siglongjmp((struct __jmp_buf_tag *)(void *)buf->__cancel_jmp_buf,
+                       1);
 #pragma GCC diagnostic pop
 }
 

@@ -60,6 +60,14 @@ void hook__unblock_owned(sigset_t *set)
         sigdelset(set, owned[i].sig);
 }
 
+uint64_t hook__owned_bits(void)
+{
+    uint64_t bits = 0;
+    for (int i = 0; i < owned_count; i++)
+        bits |= 1ULL << (owned[i].sig - 1);
+    return bits;
+}
+
 int hook__owns_signal(int sig)
 {
     return program_action(sig) != NULL;

@@ -5,6 +5,7 @@
 #define GREEN_OWNED_H
 
 #include <signal.h>
+#include <stdint.h>
 
 /* Install handler for sig (SA_SIGINFO | flags, empty mask, greenrun's own
  * restorer) and keep the program's action.  0 or -1. */
@@ -17,6 +18,8 @@ int hook__owns_signal(int sig);
  * call with SIGSYS blocked kills the process, and SIGURG blocked by one
  * thread would stop every thread's time slices. */
 void hook__unblock_owned(sigset_t *set);
+/* The same as a mask word (bit sig - 1 for each owned signal). */
+uint64_t hook__owned_bits(void);
 /* sigaction on an owned signal: the program's action. */
 int hook__owned_sigaction(int sig, const struct sigaction *act,
                           struct sigaction *old);

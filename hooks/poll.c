@@ -8,8 +8,9 @@
  * only for readable and writable).  epoll calls wait on the epoll fd
  * itself, which is readable while one of its events is pending, whatever
  * the flags of its entries.  The kernel's answer is always the one
- * returned, bit for bit.  The signal mask of the p variants applies to the
- * zero-timeout questions only.  A timeout the kernel refuses (negative,
+ * returned, bit for bit.  The signal mask of the p variants is the
+ * calling thread's while it waits (sigmask.c), and a handler that ends the
+ * wait runs under it, as natively.  A timeout the kernel refuses (negative,
  * nanoseconds out of range) goes to the real call, which fails with EINVAL
  * as natively.  A question that does not wait, which the kernel ends with
  * EINTR whenever a signal is pending, is asked again when only greenrun's
@@ -22,6 +23,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 
+#include "deliver.h"
 #include "events.h"
 #include "hook.h"
 
@@ -136,8 +138,8 @@ HOOK int poll(struct pollfd *fds, nfds_t n, int timeout_ms)
         green__poll_until(h, fds, n, ms_to_ns(timeout_ms), probe_poll, &p));
 }
 
-HOOK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
-               const sigset_t *mask)
+static int ppoll_masked(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+                        const sigset_t *mask)
 {
     struct green__hub *h = hook__parkable();
     if (!waits(ts))
@@ -146,6 +148,18 @@ HOOK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
         return real()->ppoll(fds, n, ts, mask);
     struct polling p = {fds, n, mask};
     return result(green__poll_until(h, fds, n, ts_to_ns(ts), probe_poll, &p));
+}
+
+HOOK int ppoll(struct pollfd *fds, nfds_t n, const struct timespec *ts,
+               const sigset_t *mask)
+{
+    struct green *self = green__current();
+    if (!mask || !self)
+        return ppoll_masked(fds, n, ts, mask);
+    uint64_t old = hook__wait_mask_begin(self, mask, 0);
+    int r = ppoll_masked(fds, n, ts, mask);
+    hook__wait_mask_end(self, old);
+    return r;
 }
 
 /* What each of select's sets waits for, as the kernel's select counts
@@ -252,8 +266,8 @@ HOOK int select(int n, fd_set *r, fd_set *w, fd_set *e, struct timeval *tv)
     return result(res);
 }
 
-HOOK int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
-                 const struct timespec *ts, const sigset_t *mask)
+static int pselect_masked(int n, fd_set *r, fd_set *w, fd_set *e,
+                          const struct timespec *ts, const sigset_t *mask)
 {
     struct green__hub *h = hook__parkable();
     if (!waits(ts))
@@ -262,6 +276,18 @@ HOOK int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
         return real()->pselect(n, r, w, e, ts, mask);
     struct selecting s = {.n = n, .sets = {r, w, e}, .mask = mask};
     return result(select_wait(h, &s, ts_to_ns(ts)));
+}
+
+HOOK int pselect(int n, fd_set *r, fd_set *w, fd_set *e,
+                 const struct timespec *ts, const sigset_t *mask)
+{
+    struct green *self = green__current();
+    if (!mask || !self)
+        return pselect_masked(n, r, w, e, ts, mask);
+    uint64_t old = hook__wait_mask_begin(self, mask, 0);
+    int res = pselect_masked(n, r, w, e, ts, mask);
+    hook__wait_mask_end(self, old);
+    return res;
 }
 
 struct epolling {
@@ -295,8 +321,8 @@ HOOK int epoll_wait(int epfd, struct epoll_event *events, int max,
     return epoll_green(h, &p, ms_to_ns(timeout_ms));
 }
 
-HOOK int epoll_pwait(int epfd, struct epoll_event *events, int max,
-                     int timeout_ms, const sigset_t *mask)
+static int epoll_pwait_masked(int epfd, struct epoll_event *events, int max,
+                              int timeout_ms, const sigset_t *mask)
 {
     struct green__hub *h = hook__parkable();
     if (!h || timeout_ms == 0)
@@ -305,10 +331,22 @@ HOOK int epoll_pwait(int epfd, struct epoll_event *events, int max,
     return epoll_green(h, &p, ms_to_ns(timeout_ms));
 }
 
+HOOK int epoll_pwait(int epfd, struct epoll_event *events, int max,
+                     int timeout_ms, const sigset_t *mask)
+{
+    struct green *self = green__current();
+    if (!mask || !self)
+        return epoll_pwait_masked(epfd, events, max, timeout_ms, mask);
+    uint64_t old = hook__wait_mask_begin(self, mask, 0);
+    int r = epoll_pwait_masked(epfd, events, max, timeout_ms, mask);
+    hook__wait_mask_end(self, old);
+    return r;
+}
+
 /* glibc's epoll_pwait2 is reached through the system call: the table of
  * real functions has no entry for it. */
-HOOK int epoll_pwait2(int epfd, struct epoll_event *events, int max,
-                      const struct timespec *ts, const sigset_t *mask)
+static int epoll_pwait2_masked(int epfd, struct epoll_event *events, int max,
+                               const struct timespec *ts, const sigset_t *mask)
 {
     struct green__hub *h = hook__parkable();
     if (!h || !waits(ts))
@@ -316,4 +354,16 @@ HOOK int epoll_pwait2(int epfd, struct epoll_event *events, int max,
                                     mask, _NSIG / 8);
     struct epolling p = {epfd, events, max, mask};
     return epoll_green(h, &p, ts_to_ns(ts));
+}
+
+HOOK int epoll_pwait2(int epfd, struct epoll_event *events, int max,
+                      const struct timespec *ts, const sigset_t *mask)
+{
+    struct green *self = green__current();
+    if (!mask || !self)
+        return epoll_pwait2_masked(epfd, events, max, ts, mask);
+    uint64_t old = hook__wait_mask_begin(self, mask, 0);
+    int r = epoll_pwait2_masked(epfd, events, max, ts, mask);
+    hook__wait_mask_end(self, old);
+    return r;
 }

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "deliver.h"
 #include "hook.h"
 #include "kept.h"
 #include "tls.h"
@@ -50,6 +51,7 @@ HOOK pid_t fork(void)
         hook__nowait_fork_child(h);
         green__fork_child(green__hub);
         green__cpu_fork_child(green__hub);
+        hook__signals_fork_child(green__hub);
         green__shim_fork_child(green__hub);
         hook__kept_fork_child(green__hub);
     }
@@ -188,45 +190,44 @@ static int child_status(pid_t pid)
     return status;
 }
 
-/* system() calls in progress share one saved SIGINT/SIGQUIT disposition
- * and SIGCHLD mask, as in glibc: the first saves, the last restores. */
+/* system() calls in progress share one saved SIGINT/SIGQUIT disposition,
+ * as in glibc: the first saves, the last restores.  Each caller blocks
+ * SIGCHLD in its own mask, and gets that mask back. */
 static int system_calls;
 static struct sigaction saved_int, saved_quit;
-static sigset_t saved_mask;
 
-static void system_enter(void)
+static void system_enter(sigset_t *mask)
 {
     struct sigaction ignore = {.sa_handler = SIG_IGN};
     sigset_t chld;
-    if (system_calls++)
-        return;
     sigemptyset(&chld);
     sigaddset(&chld, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &chld, mask);
+    if (system_calls++)
+        return;
     sigaction(SIGINT, &ignore, &saved_int);
     sigaction(SIGQUIT, &ignore, &saved_quit);
-    sigprocmask(SIG_BLOCK, &chld, &saved_mask);
 }
 
-static void system_leave(void)
+static void system_leave(const sigset_t *mask)
 {
+    sigprocmask(SIG_SETMASK, mask, NULL);
     if (--system_calls)
         return;
     sigaction(SIGINT, &saved_int, NULL);
     sigaction(SIGQUIT, &saved_quit, NULL);
-    sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 }
 
 /* As POSIX describes system(): the caller ignores SIGINT and SIGQUIT and
- * blocks SIGCHLD while it waits; the child gets them back.  All green
- * threads share the one OS thread's mask, so they see SIGCHLD blocked
- * meanwhile too. */
+ * blocks SIGCHLD while it waits; the child gets them back, and the
+ * caller's mask. */
 static int system_green(const char *command)
 {
     const struct sigaction *old_int = &saved_int, *old_quit = &saved_quit;
-    sigset_t defaults;
+    sigset_t defaults, saved_mask;
     posix_spawnattr_t attr;
     pid_t pid;
-    system_enter();
+    system_enter(&saved_mask);
     sigemptyset(&defaults);
     if (old_int->sa_handler != SIG_IGN)
         sigaddset(&defaults, SIGINT);
@@ -240,7 +241,7 @@ static int system_green(const char *command)
     int err = spawn_shell(&pid, command, NULL, &attr);
     int status = err ? 127 << 8 : child_status(pid);
     posix_spawnattr_destroy(&attr);
-    system_leave();
+    system_leave(&saved_mask);
     return status;
 }
 

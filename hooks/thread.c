@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "deliver.h"
 #include "hook.h"
 #include "preempt.h"
 
@@ -82,6 +83,20 @@ static void read_attr(const pthread_attr_t *attr, struct request *out)
     }
 }
 
+/* The mask a new thread starts with: its creator's, which green__create
+ * copies before any worker can run it, or the one attr sets
+ * (pthread_attr_setsigmask_np), which the creator wears for the time of
+ * green__create only (no signal handler runs in between: they are held
+ * off). */
+static int sigmask_of(const pthread_attr_t *attr, uint64_t *mask)
+{
+    sigset_t set;
+    if (!attr || pthread_attr_getsigmask_np(attr, &set) != 0)
+        return 0;
+    *mask = hook__blockable(hook__mask_word(&set));
+    return 1;
+}
+
 HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
                         void *(*fn)(void *), void *arg)
 {
@@ -93,8 +108,19 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
     read_attr(attr, &req);
     req.attr.name = green_name(self); /* as a new OS thread inherits it */
     green__shim_start_workers(self->hub);
+    green__thread_exit_hook = hook__thread_ends; /* its kept signals go */
+    uint64_t own = self->sigmask, mask, held = 0;
+    int masked = sigmask_of(attr, &mask);
+    if (masked) {
+        held = hook__hold_signals();
+        self->sigmask = mask;
+    }
     int r = -green__spawn_on(self->hub, &g, fn, arg, &req.attr, req.stack,
                              req.stack_size);
+    if (masked) {
+        self->sigmask = own;
+        hook__release_signals(held);
+    }
     if (r == 0) {
         *t = (pthread_t)g;
         hook__preempt_arm(self->hub);
@@ -129,6 +155,7 @@ HOOK int pthread_detach(pthread_t t)
  * thread ends, then exits with status 0, as natively. */
 void hook__exit_main(struct green__hub *h)
 {
+    hook__signals_forget(h->main_thread); /* it takes no more */
     green__lock();
     h->live--;
     if (--h->world->live > 0) {

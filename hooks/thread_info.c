@@ -6,10 +6,10 @@
  * glibc would read its struct pthread at a green thread's address and
  * crash, so each is answered here for green threads.  All green threads
  * share one OS thread, so what the kernel keeps per thread (scheduling
- * policy, affinity, pending signals) is the OS thread's: queries answer
- * for it, and changes that would apply to one green thread only are
- * accepted without effect.  CPU time is the exception: greenrun counts it
- * per green thread once a program asks (sched/cpuclock.c).
+ * policy, affinity) is the OS thread's: queries answer for it, and changes that
+ * would apply to one green thread only are accepted without effect.  CPU time
+ * is the exception: greenrun counts it per green thread once a program asks
+ * (sched/cpuclock.c), and so are signals, kept per green thread (deliver.c).
  */
 #include <sched.h>
 #include <signal.h>
@@ -18,7 +18,9 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "deliver.h"
 #include "hook.h"
+#include "owned.h"
 
 #define NAME_MAX_LEN 16 /* including the terminating zero, as glibc */
 
@@ -162,20 +164,50 @@ HOOK int pthread_getcpuclockid(pthread_t t, clockid_t *clock)
     return 0;
 }
 
-/* A signal for a green thread goes to the OS thread; its handler runs in
- * whichever green thread is current.  Signal 0 only checks existence. */
+/* A signal for a green thread is kept for it, and its handler runs in it
+ * (deliver.c).  The signals greenrun owns go to the OS thread of g's
+ * worker, whose handler passes them on to the program's action.  An ended
+ * thread is sent nothing (glibc 2.34+); signal 0 only checks existence. */
+static int send_signal(struct green *g, int sig, int code,
+                       const union sigval *value)
+{
+    siginfo_t info = {.si_signo = sig, .si_code = code};
+    if (sig < 0 || sig >= NSIG || sig == 32 || sig == 33)
+        return EINVAL; /* glibc's own two too */
+    if (g->state == GREEN__DONE || sig == 0)
+        return 0;
+    if (hook__owns_signal(sig))
+        return real()->pthread_kill((pthread_t)g->hub->native_tp, sig);
+    info.si_pid = getpid();
+    info.si_uid = getuid();
+    if (value)
+        info.si_value = *value;
+    return hook__signal_thread(g, sig, &info);
+}
+
 HOOK int pthread_kill(pthread_t t, int sig)
 {
     struct green *g = hook__green_of(t);
+    return g ? send_signal(g, sig, SI_TKILL, NULL)
+             : real()->pthread_kill(t, sig);
+}
+
+HOOK int pthread_sigqueue(pthread_t t, int sig, const union sigval value)
+{
+    struct green *g = hook__green_of(t);
     if (!g)
-        return real()->pthread_kill(t, sig);
-    if (g->state == GREEN__DONE)
-        return 0; /* glibc 2.34+: an ended thread is sent nothing */
-    if (sig == 0)
-        return 0;
-    /* To the OS thread of g's worker, whose hub delivers it to g. */
-    g->hub->signal_target = g;
-    return real()->pthread_kill((pthread_t)g->hub->native_tp, sig);
+        return real()->pthread_sigqueue(t, sig, value);
+    return send_signal(g, sig, SI_QUEUE, &value);
+}
+
+/* raise is pthread_kill(pthread_self(), sig). */
+HOOK int raise(int sig)
+{
+    struct green *self = green__current();
+    if (!self)
+        return real()->raise(sig);
+    int err = send_signal(self, sig, SI_TKILL, NULL);
+    return err ? (int)hook__fail(-err) : 0;
 }
 
 HOOK int sched_yield(void)

@@ -55,10 +55,12 @@
 #include <unistd.h>
 #include <valgrind/valgrind.h>
 
+#include "deliver.h"
 #include "hook.h"
 #include "owned.h"
 #include "preempt.h"
 #include "trap.h"
+#include "world.h"
 
 /* After ev.h, whose enum names EV_NONE as elf.h does. */
 #include <link.h>
@@ -109,18 +111,22 @@ NO_TRACE static void program_runs(struct green__hub *h)
 NO_TRACE static struct green *traced(struct green__hub **hub)
 {
     struct green__hub *h = green__hub;
-    if (!h || !(h->trap_on | h->preempt_on) || h->current == h->hub_thread)
+    if (!h || !(h->trap_on | h->preempt_on | h->signals_on) ||
+        h->current == h->hub_thread)
         return NULL;
     *hub = h;
     return h->current;
 }
 
-/* Leaving the last greenrun frame is a safe point: yield there if a time
+/* Leaving the last greenrun frame is a safe point: run the handlers of
+ * signals that arrived inside greenrun (deliver.c), and yield if a time
  * slice ran out where the thread could not be preempted.  The depth is
- * still 1 meanwhile, so the yield's own system calls are let through. */
+ * still 1 meanwhile, so their own system calls are let through. */
 NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g,
                                       uintptr_t returns_to, const uintptr_t *sp)
 {
+    if (g->sig_flags & GREEN__SIG_DUE)
+        hook__take_signals(g);
     if (h->preempt_wanted) {
         hook__preempt_at_safe_point(h, returns_to, sp);
         h = green__hub;
@@ -134,6 +140,13 @@ NO_TRACE void hook__trap_enter(struct green *g)
     struct green__hub *h = g->hub;
     if (g->trap_depth++ == 0 && h->trap_on)
         h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+}
+
+NO_TRACE void hook__trap_return(struct green *g, unsigned depth)
+{
+    g->trap_depth = depth;
+    if (depth && g->hub->trap_on)
+        g->hub->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
 NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g,
@@ -172,13 +185,32 @@ __cyg_profile_func_exit(void *fn, void *site)
 NO_TRACE static void on_program(struct green *g, int entering)
 {
     struct green__hub *h = g->hub;
-    if (!(h->trap_on | h->preempt_on))
+    if (!(h->trap_on | h->preempt_on | h->signals_on))
         return;
-    g->trap_depth = entering ? 0 : 1;
-    if (entering)
-        program_runs(h);
-    else if (h->trap_on)
-        h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    g->trap_depth = 1;
+    if (!entering) {
+        if (h->trap_on)
+            h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+        return;
+    }
+    /* Signals sent to it before it ran (deliver.c). */
+    if (g->sig_flags & GREEN__SIG_DUE)
+        hook__take_signals(g);
+    g->trap_depth = 0;
+    program_runs(h);
+}
+
+void hook__trap_follow_frames(struct green__hub *h)
+{
+    struct green__world *w = h->world;
+    if (h->signals_on)
+        return;
+    green__program_hook = on_program;
+    /* Every worker's: a signal may be kept for a thread of any hub.  With
+     * several, this is done before they start (shim/init.c). */
+    for (unsigned i = 0; i < w->hub_count; i++)
+        w->hubs[i]->signals_on = 1;
+    h->signals_on = 1;
 }
 
 /* ---- What a trapped call does ------------------------------------------ */
@@ -259,7 +291,12 @@ static long uring_enter(struct green__hub *h, const long a[6])
 /* rt_sigprocmask, applied to the mask the handler's return restores. */
 static long sigprocmask_on_frame(void *ctx, const long a[6])
 {
-    unsigned long *mask = hook__trap_saved_mask(ctx), old = *mask, set;
+    struct green__hub *h = green__hub;
+    unsigned long *frame = hook__trap_saved_mask(ctx), set;
+    unsigned long floor = h->sigmask_floor;
+    /* The thread's own mask: a worker's OS thread blocks its floor too. */
+    unsigned long old = hook__thread_view(h, h->current, *frame);
+    unsigned long view = old, *mask = &view;
     if (a[3] != sizeof(unsigned long))
         return -EINVAL;
     if (a[1]) {
@@ -278,6 +315,8 @@ static long sigprocmask_on_frame(void *ctx, const long a[6])
             return -EINVAL;
         }
         *mask &= ~(1UL << (SIGSYS - 1));
+        hook__note_sigmask(h->current, *mask);
+        *frame = *mask | floor;
     }
     if (a[2])
         memcpy((void *)a[2], &old, sizeof old);
@@ -503,7 +542,7 @@ NO_TRACE static void on_sigsys(int sig, siginfo_t *info, void *ctx)
 
 /* ---- Turning it on ------------------------------------------------------ */
 
-static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
+NO_TRACE static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
 {
     uintptr_t self = (uintptr_t)arg;
     (void)size;
@@ -520,6 +559,18 @@ static int find_text(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+int hook__own_text_find(void)
+{
+    if (!text_size)
+        dl_iterate_phdr(find_text, (void *)(uintptr_t)hook__own_text_find);
+    return text_size != 0;
+}
+
+int hook__in_own_text(uintptr_t pc)
+{
+    return pc - text_start < text_size;
+}
+
 static int dispatch_on(struct green__hub *h)
 {
     return prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, text_start,
@@ -533,7 +584,7 @@ const char *hook__trap_enable(struct green__hub *h)
                "apart)";
     if (RUNNING_ON_VALGRIND)
         return "valgrind does not emulate Syscall User Dispatch";
-    if (!dl_iterate_phdr(find_text, (void *)(uintptr_t)hook__trap_enable))
+    if (!hook__own_text_find())
         return "greenrun's own text was not found";
     if (hook__own_signal(SIGSYS, on_sigsys, SA_NODEFER) < 0)
         return "SIGSYS could not be taken";

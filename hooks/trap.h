@@ -31,6 +31,16 @@ int hook__install_action(int sig, const struct sigaction *act,
 int hook__green_syscall(struct green__hub *h, long nr, const long args[6],
                         long *result);
 
+/* Find greenrun's own text (once): 1, or 0 if it was not found.  Then
+ * whether pc is in it (async-signal-safe). */
+int hook__own_text_find(void);
+int hook__in_own_text(uintptr_t pc);
+
+/* Follow greenrun's frames for signal delivery too, trap or not: a signal
+ * that arrives inside them waits until the thread leaves them
+ * (deliver.c). */
+void hook__trap_follow_frames(struct green__hub *h);
+
 /* Enter greenrun's frames from a signal handler that interrupted program
  * code of g (the selector lets calls through), and leave them, returning
  * to returns_to with the stack at sp (0 and NULL: not known), a safe
@@ -38,6 +48,10 @@ int hook__green_syscall(struct green__hub *h, long nr, const long args[6],
 void hook__trap_enter(struct green *g);
 void hook__trap_leave(struct green__hub *h, struct green *g,
                       uintptr_t returns_to, const uintptr_t *sp);
+/* Back in greenrun's frames, depth deep, after program code ran at depth 0
+ * from inside them (a signal handler, whose calls may have left the
+ * selector at BLOCK): greenrun's calls are let through again. */
+void hook__trap_return(struct green *g, unsigned depth);
 
 /* ---- Per architecture (trap_x86_64.c) ---------------------------------- */
 

@@ -16,6 +16,7 @@
  */
 #include <limits.h>
 
+#include "deliver.h"
 #include "hook.h"
 #include "kept.h"
 
@@ -45,13 +46,15 @@ static void run_destructors(struct green *g)
             break;
 }
 
-/* Installed once a key is created or a green thread holds one of glibc's
- * locks (kept.c).  glibc's order: key destructors as the thread leaves,
- * then, as the kernel sees it exit, its robust mutexes. */
+/* Installed once a key is created, a green thread holds one of glibc's
+ * locks (kept.c) or a thread is created (signals kept for it go).  glibc's
+ * order: key destructors as the thread leaves, then, as the kernel sees it
+ * exit, its robust mutexes. */
 void hook__thread_ends(struct green *g)
 {
     run_destructors(g);
     hook__kept_thread_ends(g);
+    hook__signals_forget(g);
 }
 
 HOOK int pthread_key_create(pthread_key_t *key, void (*destructor)(void *))

@@ -131,6 +131,11 @@ static int create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     g->arg = arg;
     g->state = GREEN__RUNNABLE;
     g->detached = attr && attr->detached;
+    /* Its creator's signal mask, and greenrun's frames until its function
+     * starts (hooks/trap.c), before another worker can run it. */
+    g->sigmask = h->current ? h->current->sigmask : 0;
+    if (green__program_hook)
+        g->trap_depth = 1;
     set_name(g, attr ? attr->name : NULL);
     green__init_watchers(g);
     green__tsan_created(g, 0);

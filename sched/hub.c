@@ -13,10 +13,11 @@
  * descriptor numbers as natively.
  *
  * The hub keeps an ev_async watcher active at all times.  It is the door for
- * wake-ups from other OS threads (the offload pool's workers, offload.c),
- * and it keeps ev_run blocking when every green thread waits on something
- * without a watcher (a deadlocked program then hangs quietly, as it would
- * natively, instead of spinning).
+ * wake-ups from other OS threads (the offload pool's workers, offload.c)
+ * and from signal handlers (signals left for parked threads), and it keeps
+ * ev_run blocking when every green thread waits on something without a
+ * watcher (a deadlocked program then hangs quietly, as it would natively,
+ * instead of spinning).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -68,11 +69,26 @@ static struct green *runq_pop(struct green__hub *h)
     return g;
 }
 
+void green__set_os_sigmask(struct green__hub *h, uint64_t mask)
+{
+    sigset_t set;
+    memset(&set, 0, sizeof set);
+    memcpy(&set, &mask, sizeof mask);
+    h->os_sigmask = mask;
+    green__real.pthread_sigmask(SIG_SETMASK, &set, NULL);
+}
+
 static void switch_to(struct green__hub *h, struct green *next)
 {
     struct green *self = h->current;
     if (self == next)
         return;
+    /* The OS thread blocks what the running thread blocks.  Set before
+     * the switch: a signal it lets through is taken while self is still
+     * current, and handed to a thread that takes it (hooks/deliver.c).
+     * Threads that never change their masks all share one: no system
+     * call. */
+    green__apply_os_sigmask(h, next->sigmask);
     self->saved_errno = errno;
     h->stats.switches++;
     if (green__cpu_clocks_wanted())
@@ -125,6 +141,26 @@ static int cancel_due(const struct green *g)
     return g->cancel_pending && !g->cancel_disabled && !g->no_cancel;
 }
 
+/* Signal handlers waiting for self run here, called locked (they run
+ * unlocked): before it waits, and when it is resumed only to run them.
+ * They may end the wait.  A thread of another hub that woke it meanwhile
+ * left its watchers to it (green__wake). */
+static void park_taking_signals(struct green__hub *h, struct green *self)
+{
+    do {
+        if (self->sig_flags & GREEN__SIG_DUE)
+            green__signal_take_hook(self);
+        else if (self->sig_flags & GREEN__SIG_QUEUED)
+            green__sig_flags_clear(self, GREEN__SIG_QUEUED);
+        if (self->state == GREEN__PARKED) {
+            green__unlock();
+            green__schedule(h);
+            green__lock();
+        }
+    } while (self->state == GREEN__PARKED);
+    green__disarm_watchers(h, self);
+}
+
 int green__park(struct green__hub *h)
 {
     struct green *self = h->current;
@@ -137,9 +173,14 @@ int green__park(struct green__hub *h)
      * in a queue from now on wakes us, even before we have switched out
      * (our hub takes us from its inbox only once we have). */
     self->state = GREEN__PARKED;
-    green__unlock();
-    green__schedule(h);
-    green__lock();
+    if (!self->sig_flags) {
+        green__unlock();
+        green__schedule(h);
+        green__lock();
+    }
+    /* Signals wait for it, or it was resumed only to take them. */
+    if (self->state == GREEN__PARKED || self->sig_flags)
+        park_taking_signals(h, self);
     return self->wake_result;
 }
 
@@ -170,6 +211,13 @@ void green__wake(struct green *g, int r)
     green__queue_remove(g);
     g->wake_result = r;
     g->state = GREEN__RUNNABLE;
+    /* Queued or running to take signals inside its wait (green__park):
+     * it finds itself woken there. */
+    if (g->sig_flags & GREEN__SIG_QUEUED) {
+        if (h == green__hub)
+            green__disarm_watchers(h, g);
+        return;
+    }
     if (h != green__hub) {
         green__inbox_push(h, g); /* its hub stops its watchers */
         return;
@@ -207,64 +255,31 @@ static void on_periodic(struct ev_loop *loop, ev_periodic *w, int revents)
     wake_locked(green__container_of(w, struct green, periodic), -ETIMEDOUT);
 }
 
-static int takes_eintr(const struct green *g, int kind)
-{
-    return g && g->state == GREEN__PARKED && g->interruptible >= kind;
-}
-
-/* The one thread whose wait a signal ends.  Natively a thread-directed
- * signal (pthread_kill) interrupts its target, a thread in pause or
- * sigsuspend is there to take signals, and otherwise the kernel picks the
- * main thread (all green threads share its signal mask).  Nobody else's
- * call is interrupted, whatever they are waiting for. */
-static struct green *signal_taker(struct green__hub *h, int kind)
-{
-    struct green__world *w = h->world;
-    struct green *g = h->signal_target;
-    h->signal_target = NULL;
-    if (g)
-        return takes_eintr(g, kind) ? g : NULL;
-    /* With several workers, process-directed signals reach the main OS
-     * thread only (shim/init.c), and the taker may be on any worker. */
-    unsigned hubs = w->hub_count > 1 ? w->hub_count : 1;
-    for (unsigned i = 0; i < hubs; i++)
-        for (g = (hubs > 1 ? w->hubs[i] : h)->all; g; g = g->all_next)
-            if (takes_eintr(g, GREEN__EINTR_SIGSUSPEND))
-                return g;
-    return takes_eintr(h->main_thread, kind) ? h->main_thread : NULL;
-}
-
-static void deliver_eintr(struct green__hub *h, int kind)
-{
-    green__lock();
-    struct green *g = signal_taker(h, kind);
-    if (g)
-        green__wake(g, -EINTR);
-    green__unlock();
-}
+void (*green__signal_take_hook)(struct green *g);
+void (*green__signal_hand_out_hook)(struct green__hub *h);
 
 static void on_wakeup(struct ev_loop *loop, ev_async *w, int revents)
 {
     struct green__hub *h = green__container_of(w, struct green__hub, wakeup);
     (void)loop;
     (void)revents;
-    /* One exchange: a signal arriving between a read and a reset would
-     * be lost. */
-    int kind = __atomic_exchange_n(&h->signal_arrived, 0, __ATOMIC_ACQ_REL);
-    if (kind)
-        deliver_eintr(h, kind);
     green__offload_finish(h);
 }
 
-void green__signal_arrived(struct green__hub *h, int restart)
+void green__signals_notify(struct green__hub *h)
 {
-    /* Without a loop nobody has parked yet: nothing to interrupt. */
-    if (!h->loop)
-        return;
-    int kind = restart ? GREEN__EINTR_ALWAYS : GREEN__EINTR_RESTARTABLE;
-    if (!h->signal_arrived || kind < h->signal_arrived)
-        h->signal_arrived = kind;
-    ev_async_send(h->loop, &h->wakeup);
+    h->signals_new = 1;
+    if (h->loop)
+        ev_async_send(h->loop, &h->wakeup);
+}
+
+/* One exchange: signals left between a read and a reset would wait until
+ * the next ones came. */
+static void hand_out_signals(struct green__hub *h)
+{
+    if (h->signals_new &&
+        __atomic_exchange_n(&h->signals_new, 0, __ATOMIC_ACQ_REL))
+        green__signal_hand_out_hook(h);
 }
 
 int green__park_interruptible(struct green__hub *h, int kind)
@@ -291,6 +306,7 @@ static void *hub_main(void *arg)
         h->direct_switches = 0;
         h->batch_left = 0;
         ev_run(green__loop(h), h->runq_head ? EVRUN_NOWAIT : EVRUN_ONCE);
+        hand_out_signals(h);
         /* Poll again only once everything this poll woke has run: an fd
          * whose reader has not run yet is still readable, and libev would
          * take it out of epoll, to be added back right after. */

@@ -113,8 +113,22 @@ struct green {
     unsigned char tls_reused; /* ... taken from the pool (tls.c) */
     unsigned trap_depth;      /* greenrun frames it is in (hooks/trap.c) */
     uint64_t cpu_ns;          /* CPU time charged to it (cpuclock.c) */
+    /* Signals (hooks/deliver.c): the signals it blocks and, while it is in
+     * sigwait, the ones it waits for, as the kernel's first mask word. */
+    uint64_t sigmask, sigwaiting;
+    volatile unsigned char sig_flags; /* GREEN__SIG_* */
     char name[16];
 };
+
+/* green.sig_flags: signals wait for the thread (a handler to run at its
+ * next switch), and it is in the run queue, or running, for them while it
+ * is parked.  The preload's hooks keep the other bits. */
+#define GREEN__SIG_DUE 1
+#define GREEN__SIG_QUEUED 2
+static inline void green__sig_flags_clear(struct green *g, unsigned char bits)
+{
+    __atomic_and_fetch(&g->sig_flags, (unsigned char)~bits, __ATOMIC_ACQ_REL);
+}
 
 /* Start the hub's switch; returns in the resumed context. */
 void green__switch(void **save_sp, void *new_sp);
@@ -178,8 +192,10 @@ enum {
 
 struct green__hub {
     struct green *current;
-    volatile sig_atomic_t signal_arrived; /* GREEN__EINTR_* to deliver */
-    struct green *volatile signal_target; /* of pthread_kill, or NULL */
+    uint64_t os_sigmask;    /* what the OS thread blocks, as a switch set it */
+    uint64_t sigmask_floor; /* ... always: a worker's process-directed
+                               signals (shim/init.c) */
+    volatile sig_atomic_t signals_new; /* handlers wait in parked threads */
     struct green__stats stats;
     struct green *hub_thread; /* runs the libev loop on its own stack */
     struct green *previous;   /* the context switched from, for ASan */
@@ -223,6 +239,7 @@ struct green__hub {
     volatile char trap_selector;   /* Syscall User Dispatch (hooks/trap.c) */
     unsigned char trap_on;         /* ... is enabled on this OS thread */
     unsigned char preempt_on;      /* time slices (hooks/preempt.c) */
+    unsigned char signals_on;      /* depth followed for signals (deliver.c) */
     unsigned char preempt_armed;   /* ... its timer is ticking */
     volatile sig_atomic_t preempt_wanted; /* yield at the next safe point */
     uint64_t preempt_switches;            /* stats.switches at the last tick */
@@ -295,11 +312,24 @@ int green__park(struct green__hub *h);
 int green__park_nocancel(struct green__hub *h);
 /* Park; a signal handler may end it with -EINTR (GREEN__EINTR_*). */
 int green__park_interruptible(struct green__hub *h, int kind);
-/* From a signal handler on the hub's OS thread: a handler ran (with
- * SA_RESTART or not).  If it interrupted the hub's wait for events, one
- * parked green thread in an interruptible wait gets -EINTR, as one
- * blocked thread gets EINTR natively.  Async-signal-safe. */
-void green__signal_arrived(struct green__hub *h, int restart);
+/* From a signal handler: signals wait for parked threads (their
+ * GREEN__SIG_DUE is set); the hub hands them out when it next runs.
+ * Async-signal-safe. */
+void green__signals_notify(struct green__hub *h);
+/* Set the OS thread's signal mask (the first word; the rest is empty). */
+void green__set_os_sigmask(struct green__hub *h, uint64_t mask);
+/* The OS thread blocks mask and its floor, set only if that changes. */
+static inline void green__apply_os_sigmask(struct green__hub *h, uint64_t mask)
+{
+    mask |= h->sigmask_floor;
+    if (mask != h->os_sigmask)
+        green__set_os_sigmask(h, mask);
+}
+/* The preload's signal delivery (hooks/deliver.c), NULL without it: run
+ * the handlers waiting for g, the running thread, at a switch; and, in
+ * the hub, make the parked threads that have some runnable. */
+extern void (*green__signal_take_hook)(struct green *g);
+extern void (*green__signal_hand_out_hook)(struct green__hub *h);
 /* Ask g to be cancelled: ends a cancellable park of g with -ECANCELED now
  * (or its next one) unless g disabled cancellation. */
 void green__cancel(struct green *g);

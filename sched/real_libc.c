@@ -41,7 +41,8 @@ struct green__real_fns green__real = {
     .pthread_cond_signal = pthread_cond_signal,
     .pthread_cond_broadcast = pthread_cond_broadcast,
     .sigaction = sigaction,
-    .syscall = syscall, /* stack.c */
+    .pthread_sigmask = pthread_sigmask, /* hub.c */
+    .syscall = syscall,                 /* stack.c */
     /* Workers (world.c). */
     .eventfd = eventfd,
     .pthread_self = pthread_self,

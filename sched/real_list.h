@@ -148,7 +148,7 @@ X_HOOK(int, system, (const char *command))
 X_HOOK(void *, popen, (const char *command, const char *mode))
 X_HOOK(int, pclose, (void *stream))
 
-/* Signals (hooks/signal.c). */
+/* Signals (hooks/signal.c, hooks/sigmask.c). */
 X_HOOK(int, sigaction, (int sig, const struct sigaction *act,
                         struct sigaction *old))
 X_EXPORT(signal)
@@ -160,6 +160,13 @@ X_HOOK(int, pause, (void))
 X_HOOK(int, sigsuspend, (const sigset_t *mask))
 X_HOOK(int, pthread_sigmask, (int how, const sigset_t *set, sigset_t *old))
 X_HOOK(int, sigprocmask, (int how, const sigset_t *set, sigset_t *old))
+X_HOOK(int, sigpending, (sigset_t * set))
+X_HOOK(void, siglongjmp,
+       (struct __jmp_buf_tag env[1], int val) __attribute__((noreturn)))
+X_HOOK(void, longjmp,
+       (struct __jmp_buf_tag env[1], int val) __attribute__((noreturn)))
+X_HOOK(void, __longjmp_chk,
+       (struct __jmp_buf_tag env[1], int val) __attribute__((noreturn)))
 
 /* Threads (hooks/thread.c, hooks/thread_info.c, hooks/cancel.c). */
 X_HOOK(int, pthread_create, (pthread_t *t, const pthread_attr_t *attr,
@@ -176,6 +183,8 @@ X_HOOK(void, pthread_exit, (void *result) __attribute__((noreturn)))
 X_HOOK(pthread_t, pthread_self, (void))
 X_HOOK(int, pthread_equal, (pthread_t a, pthread_t b))
 X_HOOK(int, pthread_kill, (pthread_t t, int sig))
+X_HOOK(int, pthread_sigqueue, (pthread_t t, int sig, const union sigval value))
+X_HOOK(int, raise, (int sig))
 X_HOOK(int, pthread_setname_np, (pthread_t t, const char *name))
 X_HOOK(int, pthread_getname_np, (pthread_t t, char *buf, size_t len))
 X_HOOK(int, prctl, (int option, ...))

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "deliver.h"
 #include "internal.h"
 #include "owned.h"
 #include "preempt.h"
@@ -44,6 +45,10 @@ static void setup_worker(struct green__hub *h)
     hook__unblock_owned(&async);
     green__real.pthread_sigmask(SIG_BLOCK, &async, NULL);
     h->private_tls = main_hub->private_tls;
+    /* A worker's OS thread blocks them whatever its green threads block:
+     * their signals are kept for them (hooks/deliver.c). */
+    h->sigmask_floor = h->os_sigmask = hook__mask_word(&async);
+    h->signals_on = main_hub->signals_on;
     if (main_hub->trap_on && hook__trap_enable_worker(h) == 0 &&
         main_hub->preempt_on)
         hook__preempt_enable_worker(h, green__config.slice_ms);
@@ -82,6 +87,9 @@ void green__shim_start_workers(struct green__hub *h)
                    "running on one worker\n");
         return;
     }
+    /* Signals are kept for green threads of any worker, which count
+     * greenrun's frames from the start (hooks/trap.c). */
+    hook__trap_follow_frames(h);
     int r = green__workers_start(green__config.workers, setup_worker);
     if (r < 0) {
         green__say("greenrun: could not start every GREENRUN_WORKERS OS "
@@ -120,6 +128,7 @@ __attribute__((constructor)) static void greenrun_init(void)
     green__shim_tls_setup(h);
     green__shim_trap_setup(h);
     green__shim_preempt_setup(h);
+    hook__signals_init(h); /* after the signals greenrun owns are known */
     /* The main thread's name is the process name; threads inherit it. */
     char name[16] = "";
     if (prctl(PR_GET_NAME, name) == 0)
