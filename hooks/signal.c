@@ -386,7 +386,12 @@ static int wait_for_signal(struct green__hub *h, const sigset_t *set,
 {
     struct green *self = h->current;
     uint64_t want = hook__mask_word(set);
-    int64_t deadline = timeout_ns < 0 ? -1 : now_ns() + timeout_ns;
+    int64_t now = now_ns();
+    /* A timeout beyond any clock (LONG_MAX seconds) waits for ever: the
+     * sum saturates instead of overflowing. */
+    int64_t deadline = timeout_ns < 0                 ? -1
+                       : timeout_ns > INT64_MAX - now ? INT64_MAX
+                                                      : now + timeout_ns;
     struct signalfd_siginfo si;
     int fd = signalfd(-1, set, SFD_NONBLOCK | SFD_CLOEXEC), sig = 0, w = 0;
     if (fd < 0)
