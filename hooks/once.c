@@ -71,7 +71,7 @@ HOOK int pthread_barrier_init(pthread_barrier_t *b,
         return real()->pthread_barrier_init(b, attr, count);
     _Static_assert(sizeof(pthread_barrier_t) >= GLIBC_BARRIER_SIZE,
                    "room for a green barrier");
-    return green__barrier_init(b, count);
+    return green__api_result(green__barrier_init(b, count));
 }
 
 HOOK int pthread_barrier_wait(pthread_barrier_t *b)
@@ -81,7 +81,7 @@ HOOK int pthread_barrier_wait(pthread_barrier_t *b)
                                 : real()->pthread_barrier_wait(b);
     int r = green__barrier_wait(b);
     if (r < 0)
-        return -r;
+        return green__api_result(r);
     return r ? PTHREAD_BARRIER_SERIAL_THREAD : 0;
 }
 
@@ -89,5 +89,5 @@ HOOK int pthread_barrier_destroy(pthread_barrier_t *b)
 {
     if (!green__barrier_is_green(b))
         return real()->pthread_barrier_destroy(b);
-    return green__barrier_destroy(b);
+    return green__api_result(green__barrier_destroy(b));
 }

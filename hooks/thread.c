@@ -115,8 +115,8 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
         held = hook__hold_signals();
         self->sigmask = mask;
     }
-    int r = -green__spawn_on(self->hub, &g, fn, arg, &req.attr, req.stack,
-                             req.stack_size);
+    int r = green__spawn_on(self->hub, &g, fn, arg, &req.attr, req.stack,
+                            req.stack_size);
     if (masked) {
         self->sigmask = own;
         hook__release_signals(held);
@@ -125,7 +125,7 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
         *t = (pthread_t)g;
         hook__preempt_arm(self->hub);
     }
-    return r;
+    return green__api_result(r);
 }
 
 HOOK int pthread_join(pthread_t t, void **result)

@@ -107,5 +107,5 @@ HOOK int pthread_setspecific(pthread_key_t key, const void *value)
         return real()->pthread_setspecific(key, value);
     if (key < GREEN__KEYS_MAX && deleted[key])
         return EINVAL;
-    return -green__specific_set(self, key, (void *)value);
+    return green__api_result(green__specific_set(self, key, (void *)value));
 }

@@ -26,7 +26,7 @@ int green__barrier_init(void *b, unsigned count)
 {
     struct barrier *bar = b;
     if (count == 0)
-        return EINVAL;
+        return -EINVAL;
     *bar = (struct barrier){.count = count, .mark = BARRIER_MARK};
     return 0;
 }
@@ -42,7 +42,7 @@ int green__barrier_destroy(void *b)
     int r = 0;
     green__lock();
     if (bar->waiters.head)
-        r = EBUSY;
+        r = -EBUSY;
     else
         bar->mark = 0;
     green__unlock();

@@ -36,7 +36,7 @@ static struct cond *as_cond(green_cond_t *c)
 GREEN_EXPORT int green_cond_init(green_cond_t *c, clockid_t clock)
 {
     if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
-        return EINVAL;
+        return green__api_result(-EINVAL);
     *c = (green_cond_t)GREEN_COND_INIT;
     as_cond(c)->clock_bits = clock == CLOCK_MONOTONIC ? CLOCK_MONOTONIC_BIT : 0;
     return 0;
@@ -45,9 +45,9 @@ GREEN_EXPORT int green_cond_init(green_cond_t *c, clockid_t clock)
 GREEN_EXPORT int green_cond_destroy(green_cond_t *c)
 {
     green__lock();
-    int r = as_cond(c)->waiters.head ? EBUSY : 0;
+    int r = as_cond(c)->waiters.head ? -EBUSY : 0;
     green__unlock();
-    return r;
+    return green__api_result(r);
 }
 
 static int wait_locked(green_cond_t *c, green_mutex_t *m, clockid_t clock,
@@ -55,9 +55,9 @@ static int wait_locked(green_cond_t *c, green_mutex_t *m, clockid_t clock,
 {
     struct green *self = green__current();
     if (!self || green__mutex_owner(m) != self)
-        return EPERM;
+        return -EPERM;
     if (deadline) {
-        int r = -green__arm_deadline(self, clock, deadline);
+        int r = green__arm_deadline(self, clock, deadline);
         if (r)
             return r;
     }
@@ -65,9 +65,9 @@ static int wait_locked(green_cond_t *c, green_mutex_t *m, clockid_t clock,
     unsigned depth = green__mutex_release(m);
     int woke = green__park(self->hub);
     green__mutex_reacquire(m, depth);
-    /* ETIMEDOUT, or ECANCELED for a cancelled preloaded thread, which
+    /* -ETIMEDOUT, or -ECANCELED for a cancelled preloaded thread, which
      * must hold the mutex again when its cleanup handlers run. */
-    return -woke;
+    return woke;
 }
 
 static int wait_signalled(green_cond_t *c, green_mutex_t *m, clockid_t clock,
@@ -81,7 +81,7 @@ static int wait_signalled(green_cond_t *c, green_mutex_t *m, clockid_t clock,
 
 GREEN_EXPORT int green_cond_wait(green_cond_t *c, green_mutex_t *m)
 {
-    return wait_signalled(c, m, CLOCK_REALTIME, NULL);
+    return green__api_result(wait_signalled(c, m, CLOCK_REALTIME, NULL));
 }
 
 GREEN_EXPORT int green_cond_timedwait(green_cond_t *c, green_mutex_t *m,
@@ -97,8 +97,10 @@ GREEN_EXPORT int green_cond_clockwait(green_cond_t *c, green_mutex_t *m,
                                       clockid_t clock,
                                       const struct timespec *deadline)
 {
-    int r = -green__check_deadline(clock, deadline);
-    return r ? r : wait_signalled(c, m, clock, deadline);
+    int r = green__check_deadline(clock, deadline);
+    if (!r)
+        r = wait_signalled(c, m, clock, deadline);
+    return green__api_result(r);
 }
 
 GREEN_EXPORT int green_cond_signal(green_cond_t *c)

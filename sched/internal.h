@@ -26,6 +26,13 @@
 
 #define GREEN_EXPORT __attribute__((visibility("default")))
 
+/* The one place where a core result (0 or -errno) becomes what the API's
+ * pthread-style functions return (0 or a positive errno, green.h). */
+static inline int green__api_result(int r)
+{
+    return -r;
+}
+
 #define green__container_of(ptr, type, member)                                 \
     ((type *)((char *)(ptr)-offsetof(type, member)))
 
@@ -513,7 +520,7 @@ void green__fd_table_free(struct green__hub *h);
 
 /* ---- Sync primitives (layouts inside the public opaque types) ----------- */
 
-/* Lock; deadline NULL waits forever.  0 or a positive errno. */
+/* Lock; deadline NULL waits forever.  0 or -errno. */
 int green__mutex_lock(green_mutex_t *m, clockid_t clock,
                       const struct timespec *deadline);
 /* The owner of a mutex, NULL when unlocked. */
@@ -532,8 +539,8 @@ int green__addr_wait(struct green__hub *h, const unsigned *addr,
 /* Wake up to n threads waiting on addr; returns how many. */
 int green__addr_wake(struct green__hub *h, const unsigned *addr, int n);
 
-/* Barriers for pthread_barrier_* (barrier.c); results as documented
- * there. */
+/* Barriers for pthread_barrier_* (barrier.c): 0 or -errno, and
+ * green__barrier_wait 1 for the thread that completed the round. */
 int green__barrier_init(void *b, unsigned count);
 int green__barrier_is_green(const void *b);
 int green__barrier_destroy(void *b);

@@ -13,40 +13,40 @@ GREEN_EXPORT int green_main(void *(*fn)(void *), void *arg, void **result)
     return green_main_workers(1, fn, arg, result);
 }
 
-GREEN_EXPORT int green_main_workers(unsigned workers, void *(*fn)(void *),
-                                    void *arg, void **result)
+/* green_main_workers in the core's convention: 0 or -errno. */
+static int run_main(unsigned workers, void *(*fn)(void *), void *arg,
+                    void **result)
 {
     struct green__hub *h;
     struct green *origin, *first;
     int r;
     if (green__hub)
-        return EBUSY;
+        return -EBUSY;
     if (workers < 1 || workers > GREEN__WORKERS_MAX)
-        return EINVAL;
+        return -EINVAL;
     struct green__world *w = green__world_new();
     h = w ? green__hub_create(GREEN__STACK_DEFAULT, w) : NULL;
     if (!h) {
         green__world_free(w);
-        return EAGAIN;
+        return -EAGAIN;
     }
     green__world_add(h);
     origin = green__adopt(h, 0);
     if (!origin) {
-        r = ENOMEM;
+        r = -ENOMEM;
         goto out_hub;
     }
     /* The first thread is placed before the workers start, on this hub:
      * it must not run before it is marked first. */
-    r = -green__spawn(h, &first, fn, arg, NULL);
+    r = green__spawn(h, &first, fn, arg, NULL);
     if (r)
         goto out_origin;
     first->is_first = 1;
-    if (workers > 1 && (r = -green__workers_start(workers, NULL)) != 0) {
+    if (workers > 1 && green__workers_start(workers, NULL) != 0) {
         /* fn has not run: let it, on the workers that did start (the
          * caller hears of the failure, as of a failed spawn). */
         green__say("greenrun: green_main_workers: not every worker could "
                    "start\n");
-        r = 0;
     }
     green__lock();
     w->all_done = origin;
@@ -62,4 +62,10 @@ out_hub:
     green__hub_destroy(h);
     green__world_free(w);
     return r;
+}
+
+GREEN_EXPORT int green_main_workers(unsigned workers, void *(*fn)(void *),
+                                    void *arg, void **result)
+{
+    return green__api_result(run_main(workers, fn, arg, result));
 }

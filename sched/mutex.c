@@ -85,7 +85,7 @@ void green__mutex_reacquire(green_mutex_t *m, unsigned depth)
 GREEN_EXPORT int green_mutex_init(green_mutex_t *m, int kind)
 {
     if (kind < GREEN_MUTEX_NORMAL || kind > GREEN_MUTEX_ERRORCHECK)
-        return EINVAL;
+        return green__api_result(-EINVAL);
     *m = (green_mutex_t)GREEN_MUTEX_INIT;
     as_mutex(m)->kind = kind;
     return 0;
@@ -95,12 +95,12 @@ GREEN_EXPORT int green_mutex_destroy(green_mutex_t *m)
 {
     struct mutex *mx = as_mutex(m);
     green__lock();
-    int r = mx->owner || mx->waiters.head ? EBUSY : 0;
+    int r = mx->owner || mx->waiters.head ? -EBUSY : 0;
     green__unlock();
-    return r;
+    return green__api_result(r);
 }
 
-/* Take the mutex without waiting: 0, EBUSY, or EDEADLK/EAGAIN when the
+/* Take the mutex without waiting: 0, -EBUSY, or -EDEADLK/-EAGAIN when the
  * caller already owns it. */
 static int try_take(struct mutex *mx, struct green *self)
 {
@@ -110,14 +110,14 @@ static int try_take(struct mutex *mx, struct green *self)
         return 0;
     }
     if (mx->owner != self)
-        return EBUSY;
+        return -EBUSY;
     if ((mx->kind & KIND_MASK) == GREEN_MUTEX_RECURSIVE) {
         if (mx->count == UINT_MAX)
-            return EAGAIN;
+            return -EAGAIN;
         mx->count++;
         return 0;
     }
-    return (mx->kind & KIND_MASK) == GREEN_MUTEX_ERRORCHECK ? EDEADLK : EBUSY;
+    return (mx->kind & KIND_MASK) == GREEN_MUTEX_ERRORCHECK ? -EDEADLK : -EBUSY;
 }
 
 static int lock_locked(struct mutex *mx, clockid_t clock,
@@ -125,15 +125,15 @@ static int lock_locked(struct mutex *mx, clockid_t clock,
 {
     struct green *self = green__current();
     if (!self)
-        return EPERM;
+        return -EPERM;
     int r = try_take(mx, self);
-    if (r != EBUSY)
+    if (r != -EBUSY)
         return r;
     /* A normal mutex relocked by its owner lands here too and deadlocks,
      * as POSIX says and as it would natively. */
     green__queue_push(&mx->waiters, self);
     for (;;) {
-        if (deadline && (r = -green__arm_deadline(self, clock, deadline))) {
+        if (deadline && (r = green__arm_deadline(self, clock, deadline))) {
             green__queue_remove(self);
             return r;
         }
@@ -143,9 +143,9 @@ static int lock_locked(struct mutex *mx, clockid_t clock,
         int woke = self->cancel_async ? green__park(self->hub)
                                       : green__park_nocancel(self->hub);
         if (woke == -ECANCELED)
-            return ECANCELED;
+            return -ECANCELED;
         if (woke < 0)
-            return ETIMEDOUT;
+            return -ETIMEDOUT;
         if (mx->owner == self) {
             mx->pending = 0;
             return 0;
@@ -167,7 +167,7 @@ int green__mutex_lock(green_mutex_t *m, clockid_t clock,
 
 GREEN_EXPORT int green_mutex_lock(green_mutex_t *m)
 {
-    return green__mutex_lock(m, CLOCK_MONOTONIC, NULL);
+    return green__api_result(green__mutex_lock(m, CLOCK_MONOTONIC, NULL));
 }
 
 static int trylock_locked(struct mutex *mx, struct green *self)
@@ -182,36 +182,36 @@ static int trylock_locked(struct mutex *mx, struct green *self)
         return 0;
     }
     int r = try_take(mx, self);
-    return r == EDEADLK ? EBUSY : r;
+    return r == -EDEADLK ? -EBUSY : r;
 }
 
 GREEN_EXPORT int green_mutex_trylock(green_mutex_t *m)
 {
     struct green *self = green__current();
     if (!self)
-        return EPERM;
+        return green__api_result(-EPERM);
     green__lock();
     int r = trylock_locked(as_mutex(m), self);
     green__unlock();
-    return r;
+    return green__api_result(r);
 }
 
 GREEN_EXPORT int green_mutex_timedlock(green_mutex_t *m, clockid_t clock,
                                        const struct timespec *deadline)
 {
-    int r = -green__check_deadline(clock, deadline);
-    if (r)
-        return r;
-    return green__mutex_lock(m, clock, deadline);
+    int r = green__check_deadline(clock, deadline);
+    if (!r)
+        r = green__mutex_lock(m, clock, deadline);
+    return green__api_result(r);
 }
 
 static int unlock_locked(struct mutex *mx)
 {
     struct green *self = green__current();
     if (!mx->owner)
-        return EPERM;
+        return -EPERM;
     if (mx->owner != self && (mx->kind & KIND_MASK) != GREEN_MUTEX_NORMAL)
-        return EPERM;
+        return -EPERM;
     if ((mx->kind & KIND_MASK) == GREEN_MUTEX_RECURSIVE && --mx->count > 0)
         return 0;
     struct green *next = green__queue_pop(&mx->waiters);
@@ -228,5 +228,5 @@ GREEN_EXPORT int green_mutex_unlock(green_mutex_t *m)
     green__lock();
     int r = unlock_locked(as_mutex(m));
     green__unlock();
-    return r;
+    return green__api_result(r);
 }

@@ -63,19 +63,19 @@ GREEN_EXPORT int green_rwlock_destroy(green_rwlock_t *rw)
 {
     struct rwlock *l = as_rwlock(rw);
     green__lock();
-    int r = l->readers || l->writer || l->waiters.head ? EBUSY : 0;
+    int r = l->readers || l->writer || l->waiters.head ? -EBUSY : 0;
     green__unlock();
-    return r;
+    return green__api_result(r);
 }
 
 static int try_lock(struct rwlock *l, struct green *self, int write)
 {
     if (l->writer == self)
-        return EDEADLK;
+        return -EDEADLK;
     if (l->writer || (write && l->readers))
-        return EBUSY;
+        return -EBUSY;
     if (!write && l->flags == PREFER_WRITER && first_writer(l))
-        return EBUSY;
+        return -EBUSY;
     if (write)
         l->writer = self;
     else
@@ -87,13 +87,13 @@ static int lock_locked(struct rwlock *l, struct green *self, int write,
                        clockid_t clock, const struct timespec *deadline)
 {
     int r = try_lock(l, self, write);
-    if (r != EBUSY)
+    if (r != -EBUSY)
         return r;
-    if (deadline && (r = -green__arm_deadline(self, clock, deadline)))
+    if (deadline && (r = green__arm_deadline(self, clock, deadline)))
         return r;
     self->wait_flags = write ? WANTS_WRITE : 0;
     green__queue_push(&l->waiters, self);
-    return green__park_nocancel(self->hub) < 0 ? ETIMEDOUT : 0;
+    return green__park_nocancel(self->hub) < 0 ? -ETIMEDOUT : 0;
 }
 
 static int lock(green_rwlock_t *rw, int write, clockid_t clock,
@@ -101,7 +101,7 @@ static int lock(green_rwlock_t *rw, int write, clockid_t clock,
 {
     struct green *self = green__current();
     if (!self)
-        return EPERM;
+        return -EPERM;
     green__lock();
     int r = lock_locked(as_rwlock(rw), self, write, clock, deadline);
     green__unlock();
@@ -112,11 +112,11 @@ static int trylock(green_rwlock_t *rw, int write)
 {
     struct green *self = green__current();
     if (!self)
-        return EPERM;
+        return -EPERM;
     green__lock();
     int r = try_lock(as_rwlock(rw), self, write);
     green__unlock();
-    return r == EDEADLK ? EBUSY : r;
+    return r == -EDEADLK ? -EBUSY : r;
 }
 
 /* Hand the lock to whoever can have it now, in queue order. */
@@ -148,36 +148,40 @@ static void grant(struct rwlock *l)
 
 GREEN_EXPORT int green_rwlock_rdlock(green_rwlock_t *rw)
 {
-    return lock(rw, 0, CLOCK_REALTIME, NULL);
+    return green__api_result(lock(rw, 0, CLOCK_REALTIME, NULL));
 }
 
 GREEN_EXPORT int green_rwlock_wrlock(green_rwlock_t *rw)
 {
-    return lock(rw, 1, CLOCK_REALTIME, NULL);
+    return green__api_result(lock(rw, 1, CLOCK_REALTIME, NULL));
 }
 
 GREEN_EXPORT int green_rwlock_tryrdlock(green_rwlock_t *rw)
 {
-    return trylock(rw, 0);
+    return green__api_result(trylock(rw, 0));
 }
 
 GREEN_EXPORT int green_rwlock_trywrlock(green_rwlock_t *rw)
 {
-    return trylock(rw, 1);
+    return green__api_result(trylock(rw, 1));
 }
 
 GREEN_EXPORT int green_rwlock_timedrdlock(green_rwlock_t *rw, clockid_t clock,
                                           const struct timespec *deadline)
 {
-    int r = -green__check_deadline(clock, deadline);
-    return r ? r : lock(rw, 0, clock, deadline);
+    int r = green__check_deadline(clock, deadline);
+    if (!r)
+        r = lock(rw, 0, clock, deadline);
+    return green__api_result(r);
 }
 
 GREEN_EXPORT int green_rwlock_timedwrlock(green_rwlock_t *rw, clockid_t clock,
                                           const struct timespec *deadline)
 {
-    int r = -green__check_deadline(clock, deadline);
-    return r ? r : lock(rw, 1, clock, deadline);
+    int r = green__check_deadline(clock, deadline);
+    if (!r)
+        r = lock(rw, 1, clock, deadline);
+    return green__api_result(r);
 }
 
 GREEN_EXPORT int green_rwlock_unlock(green_rwlock_t *rw)
@@ -191,9 +195,9 @@ GREEN_EXPORT int green_rwlock_unlock(green_rwlock_t *rw)
     else if (!l->writer && l->readers > 0)
         l->readers--;
     else
-        r = EPERM;
+        r = -EPERM;
     if (!r)
         grant(l);
     green__unlock();
-    return r;
+    return green__api_result(r);
 }

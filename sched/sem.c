@@ -32,7 +32,7 @@ static struct sem *as_sem(green_sem_t *s)
 GREEN_EXPORT int green_sem_init(green_sem_t *s, unsigned value)
 {
     if (value > INT_MAX)
-        return EINVAL;
+        return green__api_result(-EINVAL);
     *s = (green_sem_t){{0}};
     as_sem(s)->value = value;
     as_sem(s)->mark = SEM_MARK;
@@ -49,11 +49,11 @@ GREEN_EXPORT int green_sem_destroy(green_sem_t *s)
     int r = 0;
     green__lock();
     if (as_sem(s)->waiters.head)
-        r = EBUSY;
+        r = -EBUSY;
     else
         as_sem(s)->mark = 0;
     green__unlock();
-    return r;
+    return green__api_result(r);
 }
 
 static int take_locked(green_sem_t *s, clockid_t clock,
@@ -66,15 +66,15 @@ static int take_locked(green_sem_t *s, clockid_t clock,
         return 0;
     }
     if (!(self = green__current()))
-        return EPERM;
+        return -EPERM;
     if (deadline) {
-        int r = -green__arm_deadline(self, clock, deadline);
+        int r = green__arm_deadline(self, clock, deadline);
         if (r)
             return r;
     }
     green__queue_push(&sm->waiters, self);
-    /* ETIMEDOUT, or ECANCELED for a cancelled preloaded thread. */
-    return -green__park_interruptible(self->hub, GREEN__EINTR_ALWAYS);
+    /* -ETIMEDOUT, -EINTR, or -ECANCELED for a cancelled preloaded thread. */
+    return green__park_interruptible(self->hub, GREEN__EINTR_ALWAYS);
 }
 
 static int take(green_sem_t *s, clockid_t clock,
@@ -88,7 +88,7 @@ static int take(green_sem_t *s, clockid_t clock,
 
 GREEN_EXPORT int green_sem_wait(green_sem_t *s)
 {
-    return take(s, CLOCK_REALTIME, NULL);
+    return green__api_result(take(s, CLOCK_REALTIME, NULL));
 }
 
 GREEN_EXPORT int green_sem_trywait(green_sem_t *s)
@@ -97,18 +97,20 @@ GREEN_EXPORT int green_sem_trywait(green_sem_t *s)
     int r = 0;
     green__lock();
     if (sm->value == 0)
-        r = EAGAIN;
+        r = -EAGAIN;
     else
         sm->value--;
     green__unlock();
-    return r;
+    return green__api_result(r);
 }
 
 GREEN_EXPORT int green_sem_timedwait(green_sem_t *s, clockid_t clock,
                                      const struct timespec *deadline)
 {
-    int r = -green__check_deadline(clock, deadline);
-    return r ? r : take(s, clock, deadline);
+    int r = green__check_deadline(clock, deadline);
+    if (!r)
+        r = take(s, clock, deadline);
+    return green__api_result(r);
 }
 
 GREEN_EXPORT int green_sem_post(green_sem_t *s)
@@ -120,11 +122,11 @@ GREEN_EXPORT int green_sem_post(green_sem_t *s)
     if (g)
         green__wake(g, 0);
     else if (sm->value >= INT_MAX)
-        r = EOVERFLOW;
+        r = -EOVERFLOW;
     else
         sm->value++;
     green__unlock();
-    return r;
+    return green__api_result(r);
 }
 
 GREEN_EXPORT int green_sem_getvalue(green_sem_t *s, int *value)
