@@ -27,10 +27,13 @@ CORE_SRCS = $(filter-out sched/real_libc.c,$(wildcard sched/*.c))
 GREEN_SRCS = $(CORE_SRCS) sched/real_libc.c
 GREEN_OBJS = $(GREEN_SRCS:%.c=$(B)/%.o) $(B)/sched/switch.o
 
-# The preload library: the same core, the hooks, and the shim (which
-# resolves the table of real functions with dlsym).
-PRELOAD_SRCS = $(CORE_SRCS) $(wildcard hooks/*.c shim/*.c)
-PRELOAD_OBJS = $(PRELOAD_SRCS:%.c=$(B)/preload/%.o) $(B)/sched/switch.o
+# The preload library: the same core objects (compiled once, without the
+# include paths of hooks/ and shim/, so the core cannot depend on them), the
+# hooks, and the shim (which resolves the table of real functions with
+# dlsym).
+CORE_OBJS = $(CORE_SRCS:%.c=$(B)/%.o) $(B)/sched/switch.o
+PRELOAD_SRCS = $(wildcard hooks/*.c shim/*.c)
+PRELOAD_OBJS = $(CORE_OBJS) $(PRELOAD_SRCS:%.c=$(B)/preload/%.o)
 
 UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(B)/%.o)
@@ -175,7 +178,7 @@ sanitize: deps
 	GREENRUN_TEST_TLS_MODES=shared scripts/run-tests build/asan
 
 # ThreadSanitizer on the core, through the C unit tests of libgreen (green
-# threads are fibers to it: sched/internal.h), for the workers' scheduler
+# threads are fibers to it: sched/sanitize.h), for the workers' scheduler
 # lock and wake-ups across workers above all.  Left out: 10,000 sleepers
 # (more fibers than it tracks) and a test that counts the process's OS
 # threads (it adds one of its own).

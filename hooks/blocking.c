@@ -21,6 +21,7 @@
 #include <limits.h>
 #include <sys/stat.h>
 
+#include "fd.h"
 #include "hook.h"
 #include "preempt.h"
 #include "yield.h"

@@ -20,6 +20,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 
+#include "preload_state.h"
 #include "hook.h"
 
 /* glibc's __pthread_unwind_buf_t: __pad[0] is free for the chain link. */
@@ -45,9 +46,9 @@ static void resume(__pthread_unwind_buf_t *buf)
 static void unwind(struct green *self) __attribute__((noreturn));
 static void unwind(struct green *self)
 {
-    __pthread_unwind_buf_t *buf = self->cleanup;
+    __pthread_unwind_buf_t *buf = hook__thread(self)->cleanup;
     if (buf) {
-        self->cleanup = next_of(buf);
+        hook__thread(self)->cleanup = next_of(buf);
         resume(buf);
     }
     if (self == self->hub->main_thread)
@@ -74,8 +75,8 @@ HOOK void __pthread_register_cancel(__pthread_unwind_buf_t *buf)
         real()->__pthread_register_cancel(buf);
         return;
     }
-    buf->__pad[0] = self->cleanup;
-    self->cleanup = buf;
+    buf->__pad[0] = hook__thread(self)->cleanup;
+    hook__thread(self)->cleanup = buf;
 }
 
 HOOK void __pthread_unregister_cancel(__pthread_unwind_buf_t *buf)
@@ -85,7 +86,7 @@ HOOK void __pthread_unregister_cancel(__pthread_unwind_buf_t *buf)
         real()->__pthread_unregister_cancel(buf);
         return;
     }
-    self->cleanup = next_of(buf);
+    hook__thread(self)->cleanup = next_of(buf);
 }
 
 HOOK void __pthread_unwind_next(__pthread_unwind_buf_t *buf)

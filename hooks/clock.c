@@ -10,6 +10,7 @@
  * would not meet without greenrun, and only the CPU clock's path, which
  * does, enters greenrun's frames.
  */
+#include "cpuclock.h"
 #include "hook.h"
 
 #define NS_PER_SECOND 1000000000ull

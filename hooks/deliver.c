@@ -38,6 +38,7 @@
 #include <ucontext.h>
 #include <unistd.h>
 
+#include "preload_state.h"
 #include "deliver.h"
 #include "hook.h"
 #include "trap.h"
@@ -93,7 +94,7 @@ static int takes(const struct green *g, int sig)
 /* g takes sig, by its handler or by sigwait. */
 static int wants(const struct green *g, int sig)
 {
-    return takes(g, sig) || (g->sigwaiting & hook__sig_bit(sig));
+    return takes(g, sig) || (hook__thread(g)->sigwaiting & hook__sig_bit(sig));
 }
 
 static long raw0(long nr)
@@ -422,8 +423,8 @@ static int ends_wait(const struct green *g, const struct kept *k)
 /* A thread in sigwait for a kept signal takes it there. */
 static void end_sigwait(struct green *g)
 {
-    if (g->state == GREEN__PARKED && g->sigwaiting &&
-        (hook__kept_for(g) & g->sigwaiting))
+    if (g->state == GREEN__PARKED && hook__thread(g)->sigwaiting &&
+        (hook__kept_for(g) & hook__thread(g)->sigwaiting))
         green__wake(g, 0);
 }
 

@@ -14,7 +14,7 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "hub.h"
 
 /* What to run for a signal: the program's handler, its flags and mask. */
 struct hook__action {

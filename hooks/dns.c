@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "hook.h"
+#include "offload.h"
 
 /* What a call left behind on the pool thread, for the caller. */
 struct outcome {

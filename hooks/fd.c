@@ -40,6 +40,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 
+#include "fd.h"
 #include "hook.h"
 
 /* The entry for fd if there is a hub on this OS thread (no learning). */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "hook.h"
+#include "offload.h"
 
 struct file_call {
     enum hook__file_op op;

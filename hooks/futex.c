@@ -14,6 +14,7 @@
 #include <sys/syscall.h>
 
 #include "hook.h"
+#include "sync.h"
 #include "trap.h"
 
 static long futex_green(struct green__hub *h, unsigned *addr, int op,

@@ -11,7 +11,8 @@
 #ifndef GREEN_HOOK_H
 #define GREEN_HOOK_H
 
-#include "internal.h"
+#include "hub.h"
+#include "real.h"
 #include "world.h"
 #include "shim.h"
 

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fd.h"
 #include "hook.h"
 
 struct buffer {

@@ -38,8 +38,8 @@
  * processes that share the lock.  So glibc cannot tell the green threads
  * of an OS thread apart, and a second one's trylock of a recursive mutex
  * would just count up.  The hub therefore records which of its green
- * threads holds each such lock (h->kept_locks: a short list, of the locks
- * its threads hold at this moment).  When glibc's owner is this OS thread
+ * threads holds each such lock (hook__hub(h)->kept_locks: a short list, of the
+ * locks its threads hold at this moment).  When glibc's owner is this OS thread
  * and the record names another green thread, the lock is another thread's:
  * trylock gets EBUSY, lock waits, unlock gets EPERM.  Without a record (a
  * lock taken before greenrun started, or outside any green thread) glibc's
@@ -61,8 +61,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "preload_state.h"
 #include "glibc_layout.h"
 #include "kept.h"
+#include "sync.h"
 
 #define SLICE_FIRST_NS 1000000
 #define SLICE_LAST_NS 16000000
@@ -87,7 +89,7 @@ enum holder { ELSEWHERE, SELF, SIBLING };
 
 static struct kept_lock *record_of(struct green__hub *h, const void *lock)
 {
-    for (struct kept_lock *k = h->kept_locks; k; k = k->next)
+    for (struct kept_lock *k = hook__hub(h)->kept_locks; k; k = k->next)
         if (k->lock == lock)
             return k;
     return NULL;
@@ -119,8 +121,8 @@ static void note_holder(struct green__hub *h, struct green *self,
         k = *spare;
         *spare = NULL;
         k->lock = lock;
-        k->next = h->kept_locks;
-        h->kept_locks = k;
+        k->next = hook__hub(h)->kept_locks;
+        hook__hub(h)->kept_locks = k;
     }
     k->holder = self;
     k->robust = (unsigned char)robust;
@@ -129,7 +131,7 @@ static void note_holder(struct green__hub *h, struct green *self,
 
 static void forget_holder(struct green__hub *h, const void *lock)
 {
-    for (struct kept_lock **p = &h->kept_locks; *p; p = &(*p)->next)
+    for (struct kept_lock **p = &hook__hub(h)->kept_locks; *p; p = &(*p)->next)
         if ((*p)->lock == lock) {
             struct kept_lock *k = *p;
             *p = k->next;
@@ -250,7 +252,7 @@ void hook__kept_thread_ends(struct green *g)
 {
     struct green__hub *h = g->hub;
     pid_t tid = 0;
-    for (struct kept_lock **p = &h->kept_locks; *p;) {
+    for (struct kept_lock **p = &hook__hub(h)->kept_locks; *p;) {
         struct kept_lock *k = *p;
         if (k->holder != g) {
             p = &k->next;
@@ -548,9 +550,9 @@ void hook__kept_fork_child(struct green__hub *h)
     hook__kept_helpers_fork_child();
     /* The child's OS thread has a tid of its own: no lock of the parent's
      * is its, whatever the records say. */
-    while (h->kept_locks) {
-        struct kept_lock *k = h->kept_locks;
-        h->kept_locks = k->next;
+    while (hook__hub(h)->kept_locks) {
+        struct kept_lock *k = hook__hub(h)->kept_locks;
+        hook__hub(h)->kept_locks = k->next;
         free(k);
     }
 }

@@ -40,7 +40,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "kept.h"
+#include "sync.h"
 
 #define HELPER_STACK (128 * 1024)
 

@@ -51,14 +51,18 @@
 #include <sys/syscall.h>
 #include <valgrind/valgrind.h>
 
+#include "preload_state.h"
+#include "fd.h"
 #include "hook.h"
+#include "offload.h"
 #include "trap.h"
 
 #define ENTRIES 4
 #define TAG_OP 1
 #define TAG_CANCEL 2
 
-/* hub->nowait_ring when the ring cannot be had: do not try again. */
+/* The nowait ring (struct hook__hub) when the ring cannot be had: do not try
+ * again. */
 #define NO_RING ((void *)1)
 
 struct ring {
@@ -143,13 +147,14 @@ static struct ring *ring_new(void)
 
 static struct ring *ring_of(struct green__hub *h)
 {
-    if (!h->nowait_ring) {
+    if (!hook__hub(h)->nowait_ring) {
         int saved_errno = errno;
         struct ring *r = ring_new();
-        h->nowait_ring = r ? (void *)r : NO_RING;
+        hook__hub(h)->nowait_ring = r ? (void *)r : NO_RING;
         errno = saved_errno;
     }
-    return h->nowait_ring == NO_RING ? NULL : h->nowait_ring;
+    return hook__hub(h)->nowait_ring == NO_RING ? NULL
+                                                : hook__hub(h)->nowait_ring;
 }
 
 /* Let go of h's ring; the next call makes a new one.  Its fd is closed
@@ -163,14 +168,14 @@ static void ring_drop(struct green__hub *h, struct ring *r, int close_fd)
         real()->close(r->fd);
     }
     free(r);
-    h->nowait_ring = NULL;
+    hook__hub(h)->nowait_ring = NULL;
 }
 
 void hook__nowait_fork_child(struct green__hub *h)
 {
     /* The parent's ring: its memory is shared with the parent. */
-    if (h->nowait_ring && h->nowait_ring != NO_RING)
-        ring_drop(h, h->nowait_ring, 1);
+    if (hook__hub(h)->nowait_ring && hook__hub(h)->nowait_ring != NO_RING)
+        ring_drop(h, hook__hub(h)->nowait_ring, 1);
 }
 
 /* The next request's slot, to fill before submit. */

@@ -6,7 +6,9 @@
  */
 #include <setjmp.h>
 
+#include "preload_state.h"
 #include "kept.h"
+#include "sync.h"
 
 /* Run fn under a cleanup frame, as glibc does: if the thread is cancelled
  * in it or calls pthread_exit, the unwinding resumes the frame, which puts
@@ -28,10 +30,10 @@ static void run_init(struct green *self, pthread_once_t *once, void (*fn)(void))
         green__once_leave(once, 0);
         hook__exit(self, self->result);
     }
-    frame.__pad[0] = self->cleanup;
-    self->cleanup = &frame;
+    frame.__pad[0] = hook__thread(self)->cleanup;
+    hook__thread(self)->cleanup = &frame;
     fn();
-    self->cleanup = frame.__pad[0];
+    hook__thread(self)->cleanup = frame.__pad[0];
 }
 
 /* glibc's pthread_once_t states 0 (new), 1 (running), 2 (done) are those

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "preload_state.h"
 #include "hook.h"
 #include "owned.h"
 #include "preempt.h"
@@ -149,20 +150,20 @@ NO_TRACE static void set_timer(struct green__hub *h, long ns)
         .it_interval = {ns / 1000000000, ns % 1000000000},
         .it_value = {ns / 1000000000, ns % 1000000000},
     };
-    long a[6] = {(long)h->preempt_timer, 0, (long)&its, 0};
+    long a[6] = {(long)hook__hub(h)->preempt_timer, 0, (long)&its, 0};
     hook__raw_syscall6(SYS_timer_settime, a);
-    h->preempt_armed = ns != 0;
+    hook__hub(h)->preempt_armed = ns != 0;
 }
 
 void hook__preempt_arm(struct green__hub *h)
 {
-    if (h->preempt_on && !h->preempt_armed && h->live > 1)
-        set_timer(h, h->preempt_slice_ns);
+    if (hook__hub(h)->preempt_on && !hook__hub(h)->preempt_armed && h->live > 1)
+        set_timer(h, hook__hub(h)->preempt_slice_ns);
 }
 
 void hook__preempt_disarm(struct green__hub *h)
 {
-    if (h->preempt_armed)
+    if (hook__hub(h)->preempt_armed)
         set_timer(h, 0);
 }
 
@@ -181,7 +182,7 @@ NO_TRACE static void preempt(struct green__hub *h, struct green *g)
 {
     int saved_errno = errno;
     hook__trap_enter(g);
-    h->preempt_wanted = 0;
+    hook__hub(h)->preempt_wanted = 0;
     yield(h);
     hook__trap_leave(green__hub, g, 0, NULL);
     errno = saved_errno;
@@ -194,14 +195,14 @@ NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
         hook__owned_pass_on(sig, info, ctx);
         return;
     }
-    if (!h || !h->preempt_on)
+    if (!h || !hook__hub(h)->preempt_on)
         return;
     if (h->live <= 1) {
         hook__preempt_disarm(h);
         return;
     }
-    if (h->stats.switches != h->preempt_switches) {
-        h->preempt_switches = h->stats.switches; /* a fresh slice */
+    if (h->stats.switches != hook__hub(h)->preempt_switches) {
+        hook__hub(h)->preempt_switches = h->stats.switches; /* a fresh slice */
         return;
     }
     struct green *g = h->current;
@@ -217,7 +218,7 @@ NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
     if (!in && inside_allocator(pc, hook__trap_sp(ctx)))
         in = "a malloc replacement"; /* a call it made: the vDSO's clock */
     if (in) {
-        h->preempt_wanted = 1;
+        hook__hub(h)->preempt_wanted = 1;
         h->preempt_blocked_pc = (const void *)pc;
         h->stats.preempt_deferred++;
         return;
@@ -228,9 +229,9 @@ NO_TRACE static void on_tick(int sig, siginfo_t *info, void *ctx)
 void hook__preempt_at_safe_point(struct green__hub *h, uintptr_t returns_to,
                                  const uintptr_t *sp)
 {
-    if (!h->preempt_wanted || inside_allocator(returns_to, sp))
+    if (!hook__hub(h)->preempt_wanted || inside_allocator(returns_to, sp))
         return;
-    h->preempt_wanted = 0;
+    hook__hub(h)->preempt_wanted = 0;
     yield(h);
 }
 
@@ -241,22 +242,22 @@ static int make_timer(struct green__hub *h)
                            .sigev_signo = SIGURG,
                            .sigev_value.sival_ptr = &cookie};
     sev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
-    h->preempt_armed = 0;
-    return timer_create(CLOCK_MONOTONIC, &sev, &h->preempt_timer);
+    hook__hub(h)->preempt_armed = 0;
+    return timer_create(CLOCK_MONOTONIC, &sev, &hook__hub(h)->preempt_timer);
 }
 
 void hook__preempt_fork_child(struct green__hub *h)
 {
     /* A child has no timers: make its own, for its own tid. */
-    if (h->preempt_on && make_timer(h) < 0)
-        h->preempt_on = 0;
+    if (hook__hub(h)->preempt_on && make_timer(h) < 0)
+        hook__hub(h)->preempt_on = 0;
 }
 
 const char *hook__preempt_enable(struct green__hub *h, unsigned slice_ms)
 {
     if (!slice_ms)
         return "GREENRUN_SLICE_MS=0";
-    if (!h->trap_on)
+    if (!hook__hub(h)->trap_on)
         return "it needs the syscall trap (see above)";
     dl_iterate_phdr(add_ranges, NULL);
     if (hook__own_signal(SIGURG, on_tick, SA_RESTART | SA_NODEFER) < 0)
@@ -272,8 +273,8 @@ int hook__preempt_enable_worker(struct green__hub *h, unsigned slice_ms)
 {
     if (make_timer(h) < 0)
         return -1;
-    h->preempt_slice_ns = (long)slice_ms * 1000000;
-    h->preempt_on = 1;
+    hook__hub(h)->preempt_slice_ns = (long)slice_ms * 1000000;
+    hook__hub(h)->preempt_on = 1;
     return 0;
 }
 

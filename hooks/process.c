@@ -19,11 +19,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cpuclock.h"
 #include "deliver.h"
+#include "fd.h"
 #include "hook.h"
 #include "kept.h"
-#include "tls.h"
 #include "preempt.h"
+#include "tls.h"
 #include "trap.h"
 
 extern char **environ;

@@ -10,6 +10,7 @@
 
 #include "glibc_layout.h"
 #include "hook.h"
+#include "sync.h"
 
 /* The semaphore as a green one, or NULL if it is glibc's. */
 static green_sem_t *as_green_sem(sem_t *s)

@@ -31,7 +31,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "preload_state.h"
 #include "deliver.h"
+#include "fd.h"
 #include "hook.h"
 #include "last_words.h"
 #include "owned.h"
@@ -397,7 +399,7 @@ static int wait_for_signal(struct green__hub *h, const sigset_t *set,
     if (fd < 0)
         return -1;
     hook__fd_created(fd); /* the last one with this number was closed raw */
-    self->sigwaiting = want;
+    hook__thread(self)->sigwaiting = want;
     for (;;) {
         ssize_t n = real()->read(fd, &si, sizeof si);
         if (n == sizeof si) {
@@ -419,7 +421,7 @@ static int wait_for_signal(struct green__hub *h, const sigset_t *set,
         if (w < 0)
             break;
     }
-    self->sigwaiting = 0;
+    hook__thread(self)->sigwaiting = 0;
     close_own(h, fd);
     /* The sigwait family are cancellation points. */
     if (w == -ECANCELED)

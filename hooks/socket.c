@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sys/sendfile.h>
 
+#include "fd.h"
 #include "hook.h"
 
 struct message {

@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "cpuclock.h"
 #include "deliver.h"
 #include "hook.h"
 #include "owned.h"

@@ -7,8 +7,8 @@
  * Linux's Syscall User Dispatch (prctl PR_SET_SYSCALL_USER_DISPATCH) makes
  * every system call of this OS thread that does not come from greenrun's
  * own text raise SIGSYS instead of running, while a selector byte (one per
- * hub, h->trap_selector) says BLOCK.  The selector says BLOCK only while
- * program code runs and more than one green thread exists:
+ * hub, hook__hub(h)->trap_selector) says BLOCK.  The selector says BLOCK only
+ * while program code runs and more than one green thread exists:
  *
  *   - every function of hooks/ is compiled with -finstrument-functions;
  *     entering the first greenrun frame sets ALLOW, leaving the last one
@@ -55,10 +55,13 @@
 #include <unistd.h>
 #include <valgrind/valgrind.h>
 
+#include "preload_state.h"
 #include "deliver.h"
+#include "fd.h"
 #include "hook.h"
 #include "owned.h"
 #include "preempt.h"
+#include "sync.h"
 #include "trap.h"
 #include "world.h"
 
@@ -97,12 +100,12 @@ static uintptr_t text_start, text_size;
 
 NO_TRACE static void program_runs(struct green__hub *h)
 {
-    if (h->trap_on)
-        h->trap_selector = hook__others_may_run(h)
-                               ? SYSCALL_DISPATCH_FILTER_BLOCK
-                               : SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (hook__hub(h)->trap_on)
+        hook__hub(h)->trap_selector = hook__others_may_run(h)
+                                          ? SYSCALL_DISPATCH_FILTER_BLOCK
+                                          : SYSCALL_DISPATCH_FILTER_ALLOW;
     /* The time slices stop while the hub waits (preempt.c). */
-    if (h->preempt_on && !h->preempt_armed)
+    if (hook__hub(h)->preempt_on && !hook__hub(h)->preempt_armed)
         hook__preempt_arm(h);
 }
 
@@ -111,7 +114,9 @@ NO_TRACE static void program_runs(struct green__hub *h)
 NO_TRACE static struct green *traced(struct green__hub **hub)
 {
     struct green__hub *h = green__hub;
-    if (!h || !(h->trap_on | h->preempt_on | h->signals_on) ||
+    if (!h ||
+        !(hook__hub(h)->trap_on | hook__hub(h)->preempt_on |
+          hook__hub(h)->signals_on) ||
         h->current == h->hub_thread)
         return NULL;
     *hub = h;
@@ -127,7 +132,7 @@ NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g,
 {
     if (g->sig_flags & GREEN__SIG_DUE)
         hook__take_signals(g);
-    if (h->preempt_wanted) {
+    if (hook__hub(h)->preempt_wanted) {
         hook__preempt_at_safe_point(h, returns_to, sp);
         h = green__hub;
     }
@@ -138,15 +143,15 @@ NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g,
 NO_TRACE void hook__trap_enter(struct green *g)
 {
     struct green__hub *h = g->hub;
-    if (g->trap_depth++ == 0 && h->trap_on)
-        h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (g->trap_depth++ == 0 && hook__hub(h)->trap_on)
+        hook__hub(h)->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
 NO_TRACE void hook__trap_return(struct green *g, unsigned depth)
 {
     g->trap_depth = depth;
-    if (depth && g->hub->trap_on)
-        g->hub->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (depth && hook__hub(g->hub)->trap_on)
+        hook__hub(g->hub)->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
 NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g,
@@ -168,8 +173,8 @@ __cyg_profile_func_enter(void *fn, void *site)
     struct green *g = traced(&h);
     (void)fn;
     (void)site;
-    if (g && g->trap_depth++ == 0 && h->trap_on)
-        h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    if (g && g->trap_depth++ == 0 && hook__hub(h)->trap_on)
+        hook__hub(h)->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
 NO_TRACE __attribute__((visibility("hidden"))) void
@@ -185,12 +190,13 @@ __cyg_profile_func_exit(void *fn, void *site)
 NO_TRACE static void on_program(struct green *g, int entering)
 {
     struct green__hub *h = g->hub;
-    if (!(h->trap_on | h->preempt_on | h->signals_on))
+    if (!(hook__hub(h)->trap_on | hook__hub(h)->preempt_on |
+          hook__hub(h)->signals_on))
         return;
     g->trap_depth = 1;
     if (!entering) {
-        if (h->trap_on)
-            h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+        if (hook__hub(h)->trap_on)
+            hook__hub(h)->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
         return;
     }
     /* Signals sent to it before it ran (deliver.c). */
@@ -203,14 +209,14 @@ NO_TRACE static void on_program(struct green *g, int entering)
 void hook__trap_follow_frames(struct green__hub *h)
 {
     struct green__world *w = h->world;
-    if (h->signals_on)
+    if (hook__hub(h)->signals_on)
         return;
     green__program_hook = on_program;
     /* Every worker's: a signal may be kept for a thread of any hub.  With
      * several, this is done before they start (shim/init.c). */
     for (unsigned i = 0; i < w->hub_count; i++)
-        w->hubs[i]->signals_on = 1;
-    h->signals_on = 1;
+        hook__hub(w->hubs[i])->signals_on = 1;
+    hook__hub(h)->signals_on = 1;
 }
 
 /* ---- What a trapped call does ------------------------------------------ */
@@ -507,11 +513,11 @@ NO_TRACE static void on_sigsys(int sig, siginfo_t *info, void *ctx)
     struct green__hub *h = green__hub;
     struct green *g;
     long a[6], r;
-    if (info->si_code != SYS_USER_DISPATCH || !h || !h->trap_on) {
+    if (info->si_code != SYS_USER_DISPATCH || !h || !hook__hub(h)->trap_on) {
         hook__owned_pass_on(sig, info, ctx);
         return;
     }
-    h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    hook__hub(h)->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
     g = h->current;
     long nr = info->si_syscall;
     if (must_rerun(nr)) {
@@ -574,7 +580,7 @@ int hook__in_own_text(uintptr_t pc)
 static int dispatch_on(struct green__hub *h)
 {
     return prctl(PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, text_start,
-                 text_size, &h->trap_selector);
+                 text_size, &hook__hub(h)->trap_selector);
 }
 
 const char *hook__trap_enable(struct green__hub *h)
@@ -598,17 +604,17 @@ const char *hook__trap_enable(struct green__hub *h)
 
 int hook__trap_enable_worker(struct green__hub *h)
 {
-    h->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
+    hook__hub(h)->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
     if (dispatch_on(h) < 0)
         return -1;
-    h->trap_on = 1;
+    hook__hub(h)->trap_on = 1;
     return 0;
 }
 
 void hook__trap_fork_child(struct green__hub *h)
 {
-    if (h->trap_on && dispatch_on(h) < 0)
-        h->trap_on = 0;
+    if (hook__hub(h)->trap_on && dispatch_on(h) < 0)
+        hook__hub(h)->trap_on = 0;
 }
 
 int hook__install_action(int sig, const struct sigaction *act,

@@ -7,7 +7,7 @@
  * on, so a wake takes only the threads waiting on its own address, oldest
  * first.
  */
-#include "internal.h"
+#include "sync.h"
 #include "world.h"
 
 static struct green__queue *bucket(struct green__world *w, const void *addr)

@@ -7,7 +7,8 @@
  */
 #include <fcntl.h>
 
-#include "internal.h"
+#include "fd.h"
+#include "real.h"
 
 static long fail(int negative_errno)
 {

@@ -7,7 +7,7 @@
  * where glibc keeps its futex "shared" word tells a green barrier from a
  * process-shared one.
  */
-#include "internal.h"
+#include "sync.h"
 #include "world.h"
 
 #define BARRIER_MARK 0x67726e62u

@@ -11,7 +11,7 @@
  * Layout: the waiter queue and the clock for timedwait, all zeros being a
  * cond on CLOCK_REALTIME (clock id 0), as PTHREAD_COND_INITIALIZER is.
  */
-#include "internal.h"
+#include "sync.h"
 #include "world.h"
 
 #define CLOCK_MONOTONIC_BIT 2u

@@ -29,7 +29,8 @@
  * does not answer for it (timer_create, clock_nanosleep) the kernel
  * refuses it with EINVAL.
  */
-#include "internal.h"
+#include "cpuclock.h"
+#include "real.h"
 #include "world.h"
 
 #define NS_PER_SECOND 1000000000ull

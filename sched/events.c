@@ -31,6 +31,7 @@
 #include <sys/epoll.h>
 
 #include "events.h"
+#include "real.h"
 #include "world.h"
 
 /* Up to this many watchers live on the caller's stack: poll on a handful

@@ -11,7 +11,9 @@
 #ifndef GREEN_EVENTS_H
 #define GREEN_EVENTS_H
 
-#include "internal.h"
+#include <poll.h>
+
+#include "hub.h"
 
 /* Ask the kernel once, without waiting: > 0 (ready), 0 (nothing of
  * interest yet) or -errno. */

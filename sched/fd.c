@@ -15,7 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "fd.h"
+#include "real.h"
 #include "world.h"
 
 #define PAGE_BITS 8

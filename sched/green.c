@@ -25,7 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "sanitize.h"
 #include "tls.h"
 #include "world.h"
 

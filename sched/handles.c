@@ -22,7 +22,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "thread.h"
 #include "world.h"
 
 #define KIND_MASK 63u

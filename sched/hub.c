@@ -23,7 +23,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "cpuclock.h"
+#include "fd.h"
+#include "offload.h"
+#include "real.h"
+#include "sanitize.h"
 #include "tls.h"
 #include "world.h"
 

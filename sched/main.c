@@ -5,7 +5,7 @@
  * number of live green threads drops to zero, so green_main returns only
  * when every green thread, detached ones included, has ended.
  */
-#include "internal.h"
+#include "hub.h"
 #include "world.h"
 
 GREEN_EXPORT int green_main(void *(*fn)(void *), void *arg, void **result)

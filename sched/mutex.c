@@ -24,7 +24,7 @@
  */
 #include <limits.h>
 
-#include "internal.h"
+#include "sync.h"
 #include "world.h"
 
 /* glibc's kind values match GREEN_MUTEX_* in these bits; the others say

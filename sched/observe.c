@@ -26,7 +26,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "observe.h"
 
 /* Copy n pieces of this process's memory; 0, or -errno (-EFAULT: some of
  * it is not mapped). */

@@ -37,7 +37,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "offload.h"
+#include "real.h"
 #include "world.h"
 
 struct green__job {

@@ -11,7 +11,7 @@
  * to new, and the threads waiting for it try again, one of them running the
  * initialiser.
  */
-#include "internal.h"
+#include "hub.h"
 #include "world.h"
 
 enum { ONCE_NEW = 0, ONCE_RUNNING = 1, ONCE_DONE = 2 };

@@ -27,7 +27,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "hub.h"
+#include "real.h"
 
 #define ALT_STACK_SIZE (64 * 1024)
 

@@ -6,7 +6,7 @@
  * allocates, and a thread woken by something else (a timeout, a close) can
  * take itself out in O(1).
  */
-#include "internal.h"
+#include "hub.h"
 
 void green__queue_push(struct green__queue *q, struct green *g)
 {

@@ -12,7 +12,7 @@
  * instead: readers queue behind a waiting writer, and a release serves
  * the first queued writer before any reader.
  */
-#include "internal.h"
+#include "hub.h"
 #include "world.h"
 
 #define WANTS_WRITE 1

@@ -9,7 +9,7 @@
  */
 #include <limits.h>
 
-#include "internal.h"
+#include "sync.h"
 #include "world.h"
 
 #define SEM_MARK 0x6d65736e65657267ULL

@@ -7,7 +7,7 @@
  */
 #include <stdlib.h>
 
-#include "internal.h"
+#include "hub.h"
 #include "world.h"
 
 #define BLOCK 32

@@ -57,7 +57,8 @@
 #include <valgrind/memcheck.h>
 #include <valgrind/valgrind.h>
 
-#include "internal.h"
+#include "hub.h"
+#include "real.h"
 
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102 /* Linux 6.13 */

@@ -9,7 +9,8 @@
  * ev_periodic, which libev re-evaluates when the wall clock is set, as a
  * realtime deadline must be.
  */
-#include "internal.h"
+#include "hub.h"
+#include "real.h"
 
 #define NSEC_PER_SEC 1000000000LL
 

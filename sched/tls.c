@@ -57,7 +57,7 @@
 #include <string.h>
 #include <valgrind/valgrind.h>
 
-#include "internal.h"
+#include "hub.h"
 #include "tls.h"
 
 /* After ev.h: elf.h defines EV_NONE and EV_CURRENT (ELF versions), which

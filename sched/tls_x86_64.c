@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
-#include "internal.h"
+#include "thread.h"
 #include "tls.h"
 
 int green__tp_wrfsbase;

@@ -3,7 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "real.h"
+#include "util.h"
 
 void green__say(const char *msg)
 {

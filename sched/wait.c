@@ -6,7 +6,8 @@
  */
 #include <limits.h>
 
-#include "internal.h"
+#include "fd.h"
+#include "real.h"
 #include "world.h"
 
 GREEN_EXPORT void green_yield(void)

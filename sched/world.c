@@ -13,9 +13,11 @@
  * eventfd is written with the real write, as a hooked one could park.
  */
 #include <stdlib.h>
+#include <pthread.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "real.h"
 #include "world.h"
 
 struct green__world green__process_world = {.next_id = 1};

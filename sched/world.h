@@ -15,7 +15,7 @@
 #ifndef GREEN_WORLD_H
 #define GREEN_WORLD_H
 
-#include "internal.h"
+#include "hub.h"
 
 #define GREEN__WORKERS_MAX 1024
 

@@ -12,7 +12,7 @@
 #ifndef GREEN_YIELD_H
 #define GREEN_YIELD_H
 
-#include "internal.h"
+#include "hub.h"
 
 /* 64 calls: each I/O call is a system call of up to a socket buffer
  * (tens of microseconds at most on loopback), so a thread holds the OS

@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "shim.h"
+#include "thread.h"
 
 #define MAX_STACK_SIZE (1024 * 1024 * 1024)
 #define MAX_MONITOR_MS 3600000

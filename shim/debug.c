@@ -42,7 +42,8 @@
  */
 /* Before <link.h>: its <elf.h> defines EV_NONE and EV_CURRENT, which
  * would break <ev.h>'s own. */
-#include "internal.h"
+#include "hub.h"
+#include "real.h"
 #include "world.h"
 
 #include <dlfcn.h>

@@ -13,10 +13,12 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "preload_state.h"
 #include "deliver.h"
-#include "internal.h"
+#include "hub.h"
 #include "owned.h"
 #include "preempt.h"
+#include "real.h"
 #include "shim.h"
 #include "trap.h"
 #include "world.h"
@@ -48,9 +50,9 @@ static void setup_worker(struct green__hub *h)
     /* A worker's OS thread blocks them whatever its green threads block:
      * their signals are kept for them (hooks/deliver.c). */
     h->sigmask_floor = h->os_sigmask = hook__mask_word(&async);
-    h->signals_on = main_hub->signals_on;
-    if (main_hub->trap_on && hook__trap_enable_worker(h) == 0 &&
-        main_hub->preempt_on)
+    hook__hub(h)->signals_on = hook__hub(main_hub)->signals_on;
+    if (hook__hub(main_hub)->trap_on && hook__trap_enable_worker(h) == 0 &&
+        hook__hub(main_hub)->preempt_on)
         hook__preempt_enable_worker(h, green__config.slice_ms);
     if (green__config.monitor_ms)
         green__monitor_start(h);

@@ -3,8 +3,8 @@
  */
 #include <string.h>
 
-#include "internal.h"
 #include "line.h"
+#include "util.h"
 
 void green__line_add(struct green__line *l, const char *s)
 {

@@ -13,10 +13,10 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "internal.h"
+#include "preempt.h"
+#include "sanitize.h"
 #include "shim.h"
 #include "tls.h"
-#include "preempt.h"
 #include "trap.h"
 
 static void *private_symbol(void *handle, const char *name)

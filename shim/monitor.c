@@ -40,9 +40,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "shim.h"
+#include "preload_state.h"
+#include "observe.h"
 #include "preempt.h"
+#include "real.h"
+#include "shim.h"
 
 struct episode {
     uint64_t switches;    /* the counter when it last moved */
@@ -135,8 +137,9 @@ static void report_hold(struct green__hub *h, struct green__observed *o,
     /* With time slices, a hold this long means no tick found a safe
      * point: say where the last one found the thread. */
     const char *blocker =
-        h->preempt_on ? hook__preempt_blocker(o->blocked_pc, why, sizeof why)
-                      : NULL;
+        hook__hub(h)->preempt_on
+            ? hook__preempt_blocker(o->blocked_pc, why, sizeof why)
+            : NULL;
     green__monitor_name(who, sizeof who, o);
     snprintf(line, sizeof line,
              "greenrun: monitor: %s has held the OS thread for %lld ms "

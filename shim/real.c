@@ -12,8 +12,8 @@
 #include <dlfcn.h>
 #include <string.h>
 
-#include "internal.h"
 #include "raw_x86_64.h"
+#include "real.h"
 #include "shim.h"
 
 struct green__real_fns green__real;

@@ -6,8 +6,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "real.h"
+
 struct green__hub;
-struct green__real_fns;
 
 /* Set once green__real is filled. */
 extern int green__real_resolved;

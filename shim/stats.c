@@ -1,7 +1,7 @@
 /*
  * stats.c - the GREENRUN_STATS report, printed once at exit.
  *
- * The counters live in the hub (sched/internal.h) and are plain per-hub
+ * The counters live in the hub (sched/hub.h) and are plain per-hub
  * increments; this file only formats them: the process's total, and with
  * several workers (GREENRUN_WORKERS) each one's share at the end of the
  * same line, so that the report stays one line per process.
@@ -19,11 +19,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "world.h"
+#include "hub.h"
 #include "last_words.h"
 #include "line.h"
+#include "real.h"
 #include "shim.h"
+#include "world.h"
 
 /* The hub of the OS thread the program started on: a signal may be
  * handled on another one (the monitor's), which has none. */

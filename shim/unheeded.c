@@ -28,8 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
 #include "last_words.h"
+#include "observe.h"
+#include "real.h"
 #include "shim.h"
 
 /* The last termination signal a program handler took.  Written by the

@@ -2,7 +2,7 @@
  * test_cpuclock.c - per-green-thread CPU clocks (sched/cpuclock.c): the
  * clockids that name green threads, and the time charged at switches.
  */
-#include "internal.h"
+#include "cpuclock.h"
 #include "test.h"
 
 static void *yield_then_return(void *arg)

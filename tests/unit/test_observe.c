@@ -8,7 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "observe.h"
 #include "test.h"
 
 static struct green__hub *watched;

@@ -10,7 +10,7 @@
 #include <semaphore.h>
 #include <dirent.h>
 
-#include "internal.h"
+#include "offload.h"
 #include "test.h"
 
 enum { NJOBS = 40 };
