@@ -28,7 +28,7 @@ c11_run() {
 }
 
 @test "C11 threads: thrd, mtx, cnd, tss and call_once print the same natively and under greenrun" {
-    local expected native
+    local expected
 
     expected=$(cat <<'EOF'
 8 threads x 100 increments under mtx_plain: 800
@@ -70,16 +70,7 @@ call_once from 10 threads: init ran 1 time(s), 10 saw it done
 done: all checks ran
 EOF
 )
-    c11_run native
-    assert_equal "$status" 0 "native exit status (stderr: $stderr)"
-    assert_equal "$output" "$expected" "native stdout"
-    native=$output
-    c11_run greenrun
-    if [ "$output" != "$native" ] || [ "$status" -ne 0 ]; then
-        echo "greenrun exit status $status, stderr: $stderr"
-        diff -u <(echo "$native") <(echo "$output") || true
-        return 1
-    fi
+    assert_prints_same c11 "$expected" "$FIXTURES/c11_threads"
 }
 
 @test "C11 threads: 8 live workers are 9 kernel threads natively, 1 under greenrun" {

@@ -38,18 +38,15 @@ teardown() {
 
 @test "fortified blocking calls park green and print what they print natively" {
     stats=$BATS_TEST_TMPDIR/stats
-    run --separate-stderr timeout -s KILL "$CMD_TIMEOUT" "$FIXTURES/io_fortify"
-    [ "$status" -eq 0 ]
-    native=$output
     # Both threads on one OS thread: a fortified call that blocked it
     # instead of parking would hang, and time out.  The file pool makes
     # pread park too (a regular file is never waited on otherwise).
-    run --separate-stderr env GREENRUN_STATS="$stats" GREENRUN_FILE_POOL=1 \
-        timeout -s KILL "$CMD_TIMEOUT" "$GREENRUN" -- "$FIXTURES/io_fortify"
-    echo "$stderr"
-    [ "$status" -eq 0 ]
-    diff <(echo "$native") <(echo "$output")
-    [ "$(grep -c 'ticked meanwhile: yes' <<<"$output")" -eq 5 ]
+    GREENRUN_STATS=$stats GREENRUN_FILE_POOL=1 \
+        assert_same_as_native --killed fortify "$FIXTURES/io_fortify"
+    cat "$BATS_TEST_TMPDIR/fortify.greenrun.err"
+    [ "$NATIVE_STATUS" -eq 0 ]
+    [ "$(grep -c 'ticked meanwhile: yes' \
+        "$BATS_TEST_TMPDIR/fortify.greenrun.out")" -eq 5 ]
     # The two preads, and with the syscall trap any file I/O stdio does
     # inside libc.
     offloaded=$(sed -n 's/.* \([0-9]*\) calls offloaded to the pool.*/\1/p' \

@@ -315,22 +315,36 @@ check_held_echo() {
     done
 }
 
-# run_to PREFIX MODE CMD...: run CMD natively or under greenrun, with every
-# inherited descriptor above 2 closed (so that both modes start alike),
-# under timeout.  Leaves PREFIX.out, PREFIX.err and PREFIX.status in
-# $BATS_TEST_TMPDIR.  stdin is the caller's.
-run_to() {
-    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
-    shift 2
-    mode_cmd "$mode" "$@"
-    timeout -k 5 "$CMD_TIMEOUT" bash -c '
+# record PREFIX CMD...: run CMD with its stdout and stderr in
+# $BATS_TEST_TMPDIR/PREFIX.out and PREFIX.err and its exit status in
+# PREFIX.status.  stdin is the caller's; fd 3, bats' own, is not passed on.
+record() {
+    local prefix=$BATS_TEST_TMPDIR/$1 st=0
+    shift
+    "$@" >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
+    echo "$st" >"$prefix.status"
+}
+
+# timeout_without_fds SECONDS CMD...: CMD under timeout (TERM after
+# SECONDS, KILL 5 s later), with every inherited descriptor above 2 closed
+# so that a native and a greenrun run start alike.
+timeout_without_fds() {
+    local limit=$1
+    shift
+    timeout -k 5 "$limit" bash -c '
         for fd in /proc/self/fd/*; do
             fd=${fd##*/}
             [ "$fd" -gt 2 ] && exec {fd}>&-
         done
-        exec "$@"' closefds "${CMD[@]}" \
-        >"$prefix.out" 2>"$prefix.err" || st=$?
-    echo "$st" >"$prefix.status"
+        exec "$@"' closefds "$@"
+}
+
+# run_to PREFIX MODE CMD...: record CMD, run natively or under greenrun
+# through timeout_without_fds.  stdin is the caller's.
+run_to() {
+    local prefix=$1
+    mode_cmd "$2" "${@:3}"
+    record "$prefix" timeout_without_fds "$CMD_TIMEOUT" "${CMD[@]}"
 }
 
 # transcript PREFIX: stdout of a run_to run followed by "exit=STATUS".
@@ -339,22 +353,51 @@ transcript() {
     echo "exit=$(<"$BATS_TEST_TMPDIR/$1.status")"
 }
 
-# assert_same_as_native NAME CMD...: run CMD natively and under greenrun;
-# stdout and exit status must be identical.  Sets NATIVE_STATUS.
-assert_same_as_native() {
-    local name=$1
-    shift
-    run_to "$name.native" native "$@"
-    run_to "$name.greenrun" greenrun "$@"
-    NATIVE_STATUS=$(<"$BATS_TEST_TMPDIR/$name.native.status")
-    run diff -u <(transcript "$name.native") <(transcript "$name.greenrun")
+# assert_same_transcript A B: the recorded runs A and B printed the same
+# stdout and exited alike; if not, shows how, and the head of B's stderr.
+assert_same_transcript() {
+    run diff -u <(transcript "$1") <(transcript "$2")
     if [ "$status" -ne 0 ]; then
-        echo "stdout+status of '$*' differ (native -, greenrun +):"
+        echo "stdout+status differ ($1 -, $2 +):"
         echo "$output"
-        echo "--- greenrun stderr:"
-        head -c 2000 "$BATS_TEST_TMPDIR/$name.greenrun.err"
+        echo "--- $2 stderr:"
+        head -c 2000 "$BATS_TEST_TMPDIR/$2.err"
         return 1
     fi
+}
+
+# assert_same_as_native [--killed] NAME CMD...: run CMD natively and under
+# greenrun (with run_to, or with --killed run_killed), as NAME.native and
+# NAME.greenrun; stdout and exit status must be identical.  Sets
+# NATIVE_STATUS.
+assert_same_as_native() {
+    local runner=run_to name
+    if [ "$1" = --killed ]; then
+        runner=run_killed
+        shift
+    fi
+    name=$1
+    shift
+    "$runner" "$name.native" native "$@"
+    "$runner" "$name.greenrun" greenrun "$@"
+    NATIVE_STATUS=$(<"$BATS_TEST_TMPDIR/$name.native.status")
+    assert_same_transcript "$name.native" "$name.greenrun"
+}
+
+# assert_prints_same [--killed] NAME EXPECTED CMD...: natively CMD prints
+# EXPECTED and exits 0, and under greenrun it prints the same and exits
+# alike (assert_same_as_native).
+assert_prints_same() {
+    local killed=() name expected
+    if [ "$1" = --killed ]; then
+        killed=(--killed)
+        shift
+    fi
+    name=$1 expected=$2
+    shift 2
+    assert_same_as_native ${killed[@]+"${killed[@]}"} "$name" "$@" || return 1
+    assert_equal "$(transcript "$name.native")" "$expected"$'\n'"exit=0" \
+        "native output of '$*'"
 }
 
 # assert_equal ACTUAL EXPECTED WHAT
@@ -405,12 +448,9 @@ require_fixtures() {
 # run_killed PREFIX MODE CMD...: run_to's files (PREFIX.out, .err,
 # .status), but a hang ends with SIGKILL and inherited descriptors stay.
 run_killed() {
-    local prefix=$BATS_TEST_TMPDIR/$1 mode=$2 st=0
-    shift 2
-    mode_cmd "$mode" "$@"
-    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" \
-        >"$prefix.out" 2>"$prefix.err" 3>&- || st=$?
-    echo "$st" >"$prefix.status"
+    local prefix=$1
+    mode_cmd "$2" "${@:3}"
+    record "$prefix" timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}"
 }
 
 # start_parked [ARGS...]: start the parked fixture under greenrun and wait

@@ -29,17 +29,6 @@ teardown() {
 HELD_RE='^greenrun: monitor: green thread ([0-9]+)( \(([^)]*)\))? has held the OS thread for ([0-9]+) ms \(last hooked call: ([^)]+)\)$'
 GONE_RE='^greenrun: monitor: green thread ([0-9]+) let the OS thread go after ([0-9]+) ms$'
 
-# assert_same_transcript A B: the run_to runs A and B printed the same
-# stdout and exited alike.
-assert_same_transcript() {
-    run diff -u <(transcript "$1") <(transcript "$2")
-    if [ "$status" -ne 0 ]; then
-        echo "stdout+status differ ($1 -, $2 +):"
-        echo "$output"
-        return 1
-    fi
-}
-
 # monitor_lines FILE: the monitor's lines in FILE.
 monitor_lines() {
     grep 'monitor' "$1" || true

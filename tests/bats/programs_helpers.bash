@@ -51,13 +51,8 @@ run_case() {
             -e signal=none -o "$prefix.trace")
     fi
     mode_cmd "$mode" "$@"
-    timeout -k 5 "$FIXTURE_TIMEOUT" bash -c '
-        for fd in /proc/self/fd/*; do
-            fd=${fd##*/}
-            [ "$fd" -gt 2 ] && exec {fd}>&-
-        done
-        exec "$@"' closefds ${trace[@]+"${trace[@]}"} "${CMD[@]}" \
-        >"$prefix.out" 2>"$prefix.err" || st=$?
+    timeout_without_fds "$FIXTURE_TIMEOUT" ${trace[@]+"${trace[@]}"} \
+        "${CMD[@]}" >"$prefix.out" 2>"$prefix.err" || st=$?
     echo "$st" >"$prefix.status"
     if [ -f "$prefix.trace" ]; then
         grep -c CLONE_THREAD "$prefix.trace" >"$prefix.threads" || true

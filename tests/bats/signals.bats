@@ -24,11 +24,7 @@ teardown() {
 # signals_same SCENARIO EXPECTED: signals SCENARIO prints EXPECTED natively
 # (exit status 0), and the same under greenrun.
 signals_same() {
-    local scenario=$1 expected=$2
-
-    assert_same_as_native "signals-$scenario" "$FIXTURES/signals" "$scenario"
-    assert_equal "$(transcript "signals-$scenario.native")" \
-        "$expected"$'\n'"exit=0" "native output of signals $scenario"
+    assert_prints_same "signals-$1" "$2" "$FIXTURES/signals" "$1"
 }
 
 @test "alarm(1) without SA_RESTART: the blocking read fails with EINTR, the handler ran once" {

@@ -39,15 +39,6 @@ kill_when_ready() {
     wait_bg "$BG_PID" "$CMD_TIMEOUT"
 }
 
-# run_killed PREFIX CMD...: run_to's files, but a hang ends with SIGKILL.
-run_killed() {
-    local prefix=$BATS_TEST_TMPDIR/$1 st=0
-    shift
-    timeout -s KILL "$CMD_TIMEOUT" "$@" >"$prefix.out" 2>"$prefix.err" \
-        3>&- || st=$?
-    echo "$st" >"$prefix.status"
-}
-
 # stats_line_count FILE: how many stats lines FILE holds.
 stats_line_count() {
     grep -cE "$STATS_RE" "$1" || true
@@ -102,11 +93,10 @@ threads done" "native stdout"
 }
 
 @test "--stats: sigaction shows the program SIG_DFL, flags and mask as natively" {
-    run_killed show.native "$FIXTURES/fatal_signal" show
-    run_killed show.green "$GREENRUN" --stats -- "$FIXTURES/fatal_signal" show
-    run diff -u <(transcript show.native) <(transcript show.green)
-    echo "$output"
-    [ "$status" -eq 0 ]
+    run_killed show.native native "$FIXTURES/fatal_signal" show
+    run_killed show.green native "$GREENRUN" --stats -- \
+        "$FIXTURES/fatal_signal" show
+    assert_same_transcript show.native show.green
     grep -q 'at start: Terminated: default' "$BATS_TEST_TMPDIR/show.native.out"
 }
 

@@ -24,11 +24,7 @@ teardown() {
 # same SCENARIO EXPECTED: thread_signals SCENARIO prints EXPECTED natively
 # (exit status 0), and the same under greenrun.
 same() {
-    local scenario=$1 expected=$2
-
-    assert_same_as_native "$scenario" "$FIXTURES/thread_signals" "$scenario"
-    assert_equal "$(transcript "$scenario.native")" \
-        "$expected"$'\n'"exit=0" "native output of thread_signals $scenario"
+    assert_prints_same "$1" "$2" "$FIXTURES/thread_signals" "$1"
 }
 
 @test "each thread has its own signal mask; a new thread starts with its creator's, or its attributes'" {
