@@ -14,19 +14,10 @@ teardown() {
     greenrun_teardown
 }
 
-# both MODE CMD...: CMD's stdout and stderr, natively or under greenrun,
-# then "exit=STATUS".
-both() {
-    local mode=$1 st=0
-    shift
-    mode_cmd "$mode" "$@"
-    timeout -k 5 "$CMD_TIMEOUT" "${CMD[@]}" 2>&1 </dev/null || st=$?
-    echo "exit=$st"
-}
-
 # assert_no_diff CMD...: diff <(native) <(greenrun) is empty.
 assert_no_diff() {
-    run diff -u <(both native "$@") <(both greenrun "$@")
+    run diff -u <(combined_transcript native "$@") \
+        <(combined_transcript greenrun "$@")
     if [ "$status" -ne 0 ] || [ -n "$output" ]; then
         echo "'$*' differs (native -, greenrun +):"
         echo "$output"
@@ -36,7 +27,7 @@ assert_no_diff() {
 
 @test "equivalence: sleepers 100 10" {
     assert_no_diff "$FIXTURES/sleepers" 100 10
-    [ "$(both native "$FIXTURES/sleepers" 100 10)" = \
+    [ "$(combined_transcript native "$FIXTURES/sleepers" 100 10)" = \
         "started 100 threads, 100 woke"$'\n'"exit=0" ]
 }
 
@@ -60,8 +51,8 @@ assert_no_diff() {
     port=$SERVER_PORT
     stop_bg
     assert_no_diff "$FIXTURES/echo_client" --port "$port" --conns 3 --bytes 10
-    [[ $(both native "$FIXTURES/echo_client" --port "$port" --conns 3 \
-        --bytes 10) == *"Connection refused"*"exit=1" ]]
+    [[ $(combined_transcript native "$FIXTURES/echo_client" --port "$port" \
+        --conns 3 --bytes 10) == *"Connection refused"*"exit=1" ]]
 }
 
 @test "equivalence: faults subcommands (all of them, in one transcript)" {
@@ -70,7 +61,7 @@ assert_no_diff() {
         for sub in close-while-reading epipe sigpipe rcvtimeo halfclose \
             reset nonblock-stdin; do
             echo "== $sub"
-            both "$1" "$FIXTURES/faults" "$sub"
+            combined_transcript "$1" "$FIXTURES/faults" "$sub"
         done
     }
     run diff -u <(faults_all native) <(faults_all greenrun)

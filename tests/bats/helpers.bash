@@ -400,6 +400,16 @@ assert_prints_same() {
         "native output of '$*'"
 }
 
+# combined_transcript MODE CMD...: CMD's stdout and stderr together, run
+# natively or under greenrun with stdin from /dev/null, then
+# "exit=STATUS"; a hang ends with SIGKILL.
+combined_transcript() {
+    local st=0
+    mode_cmd "$1" "${@:2}"
+    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" 2>&1 </dev/null || st=$?
+    echo "exit=$st"
+}
+
 # assert_equal ACTUAL EXPECTED WHAT
 assert_equal() {
     if [ "$1" != "$2" ]; then

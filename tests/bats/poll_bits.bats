@@ -21,14 +21,9 @@ teardown() {
     greenrun_teardown
 }
 
-# both MODE CALL...: poll_bits' stdout and stderr for those calls, natively
-# or under greenrun, then "exit=STATUS".
+# both MODE CALL...: poll_bits' combined_transcript for those calls.
 both() {
-    local mode=$1 st=0
-    shift
-    mode_cmd "$mode" "$FIXTURES/poll_bits" "$@"
-    timeout -s KILL "$CMD_TIMEOUT" "${CMD[@]}" 2>&1 </dev/null || st=$?
-    echo "exit=$st"
+    combined_transcript "$1" "$FIXTURES/poll_bits" "${@:2}"
 }
 
 # assert_same CALL...: the fixture prints the same natively and under
