@@ -117,20 +117,6 @@ faults_case() {
         "native faults nonblock-stdin afterwards, on the same fifo"
 }
 
-# closed_below HOW: the socket closed below close() (closed_below HOW),
-# then a regular file on its number: written and read back, as natively.
-closed_below() {
-    require_fixtures closed_below
-    assert_same_as_native "closed_$1" "$FIXTURES/closed_below" "$1"
-    assert_equal "$(transcript "closed_$1.native")" "close: 0
-the file got the socket's number: yes
-write: 6
-pread: 6
-read back: hello
-done
-exit=0" "native output"
-}
-
 @test "a socket closed by syscall(SYS_close) (as libuv does), then a file on its number: the file is written as a file" {
-    closed_below syscall
+    assert_closed_below_same syscall
 }

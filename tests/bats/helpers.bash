@@ -241,6 +241,19 @@ assert_greenrun_process() {
     fi
 }
 
+# wait_greenrun_process PID NAME: wait (at most 4 s) until PID, started
+# through the launcher, has exec'd NAME with the library loaded, then
+# assert_greenrun_process.
+wait_greenrun_process() {
+    local i
+    for ((i = 0; i < 200; i++)); do
+        grep -q 'libgreenrun\.so' "/proc/$1/maps" 2>/dev/null && break
+        proc_alive "$1" || break
+        sleep 0.02
+    done
+    assert_greenrun_process "$1" "$2"
+}
+
 # threads_of PID: the "Threads:" count of PID, or nothing once it is gone.
 threads_of() {
     awk '/^Threads:/ { print $2 }' "/proc/$1/status" 2>/dev/null || true
@@ -421,6 +434,35 @@ assert_equal() {
 # pattern N: the body of http_server's /bytes/N, byte i being 'a' + i % 26.
 pattern() {
     yes abcdefghijklmnopqrstuvwxyz | tr -d '\n' | head -c "$1"
+}
+
+# assert_refuses_values VAR FLAG FORMAT VALUE...: with VAR set to each
+# VALUE, the launcher's program stops before main with status 2 and one
+# line, FORMAT (printf) of the value; so does FLAG with a bad value.
+assert_refuses_values() {
+    local var=$1 flag=$2 format=$3 v
+    shift 3
+    for v in "$@"; do
+        run timeout -s KILL 10 env "$var=$v" "$GREENRUN" true
+        assert_equal "$status" 2 "status with $var=$v" || return 1
+        assert_equal "$output" "$(printf "$format" "$v")" "$var=$v" ||
+            return 1
+    done
+    run timeout -s KILL 10 "$GREENRUN" "$flag" x true
+    assert_equal "$status" 2 "status with $flag x"
+}
+
+# assert_closed_below_same HOW: closed_below HOW (a socket closed below
+# close(), then a regular file on its number) prints natively what a file
+# written and read back prints, and the same under greenrun.
+assert_closed_below_same() {
+    require_fixtures closed_below
+    assert_prints_same "closed_$1" "close: 0
+the file got the socket's number: yes
+write: 6
+pread: 6
+read back: hello
+done" "$FIXTURES/closed_below" "$1"
 }
 
 # greenrun_features: what --debug says this build and machine run with.

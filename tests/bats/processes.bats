@@ -21,11 +21,7 @@ teardown() {
 # procs_same SCENARIO EXPECTED: procs SCENARIO prints EXPECTED natively
 # (exit status 0), and the same under greenrun.
 procs_same() {
-    local scenario=$1 expected=$2
-
-    assert_same_as_native "procs-$scenario" "$FIXTURES/procs" "$scenario"
-    assert_equal "$(transcript "procs-$scenario.native")" \
-        "$expected"$'\n'"exit=0" "native output of procs $scenario"
+    assert_prints_same "procs-$1" "$2" "$FIXTURES/procs" "$1"
 }
 
 @test "fork: the child sleeps, writes, starts and joins a thread; the parent reads it all" {
@@ -76,15 +72,8 @@ ticks during system: yes"
 }
 
 @test "system: on one OS thread (Threads: 1 throughout)" {
-    local i
-
     start_bg procs "$GREENRUN" -- "$FIXTURES/procs" system
-    for ((i = 0; i < 200; i++)); do
-        grep -q 'libgreenrun\.so' "/proc/$BG_PID/maps" 2>/dev/null && break
-        proc_alive "$BG_PID" || break
-        sleep 0.01
-    done
-    assert_greenrun_process "$BG_PID" procs
+    wait_greenrun_process "$BG_PID" procs
     sample_while "$BG_PID" "$BG_PID" 30
     wait_bg "$BG_PID" 5
     echo "$SAMPLES samples, max Threads: $MAX_THREADS, status $BG_STATUS"

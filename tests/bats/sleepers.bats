@@ -18,15 +18,9 @@ teardown() {
 
     start=$(date +%s%N)
     start_bg sleepers "$GREENRUN" -- "$FIXTURES/sleepers" 10000 1000
-    # The launcher execs the program: wait (bounded) until BG_PID is
-    # sleepers with the library loaded, then sample it until it exits.
-    local i
-    for ((i = 0; i < 200; i++)); do
-        grep -q 'libgreenrun\.so' "/proc/$BG_PID/maps" 2>/dev/null && break
-        proc_alive "$BG_PID" || break
-        sleep 0.02
-    done
-    assert_greenrun_process "$BG_PID" sleepers
+    # The launcher execs the program: wait until BG_PID is sleepers with
+    # the library loaded, then sample it until it exits.
+    wait_greenrun_process "$BG_PID" sleepers
     sample_while "$BG_PID" "$BG_PID" "$CMD_TIMEOUT"
     wait_bg "$BG_PID" 5
     elapsed_ms=$((($(date +%s%N) - start) / 1000000))

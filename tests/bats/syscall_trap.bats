@@ -119,13 +119,5 @@ for n, line in enumerate(sys.stdin, 1):
 }
 
 @test "trap: a socket closed by a raw syscall instruction, then a file on its number: the file is written as a file" {
-    require_fixtures closed_below
-    assert_same_as_native closed_asm "$FIXTURES/closed_below" asm
-    assert_equal "$(transcript closed_asm.native)" "close: 0
-the file got the socket's number: yes
-write: 6
-pread: 6
-read back: hello
-done
-exit=0" "native output"
+    assert_closed_below_same asm
 }
