@@ -155,20 +155,21 @@ ran=(sh -c 'echo ran')
     [ "$failures" -eq 0 ]
 }
 
+# accepted_switch VAR FLAG: VAR=0 runs the program quietly; VAR=1 and FLAG
+# run it too (the setting may then print on stderr).
+accepted_switch() {
+    accepted env "$1=0" "$greenrun" "${ran[@]}"
+    quiet=0 accepted env "$1=1" "$greenrun" "${ran[@]}"
+    quiet=0 accepted "$greenrun" "$2" "${ran[@]}"
+}
+
 @test "good debug values run the program normally" {
-    accepted env GREENRUN_DEBUG=0 "$greenrun" "${ran[@]}"
-    quiet=0
-    accepted env GREENRUN_DEBUG=1 "$greenrun" "${ran[@]}"
-    accepted "$greenrun" --debug "${ran[@]}"
+    accepted_switch GREENRUN_DEBUG --debug
     [ "$failures" -eq 0 ]
 }
 
 @test "good stats values run the program normally" {
-    accepted env GREENRUN_STATS=0 "$greenrun" "${ran[@]}"
-    quiet=0
-    accepted env GREENRUN_STATS=1 "$greenrun" "${ran[@]}"
-    accepted "$greenrun" --stats "${ran[@]}"
-    quiet=1
+    accepted_switch GREENRUN_STATS --stats
     # Stats for a file go to the file, not to stderr.
     accepted "$greenrun" --stats="$BATS_TEST_TMPDIR/s.txt" "${ran[@]}"
     [ "$failures" -eq 0 ]

@@ -165,10 +165,13 @@ without_asan() {
     expect_eq stderr "greenrun: './dir' is not executable" "$stderr"
 }
 
-@test "a static program is refused with exit 126" {
-    prog=$BATS_FILE_TMPDIR/static_hello
+# refuses_static NAME FLAG: the launcher refuses NAME (built by setup_file
+# with cc FLAG) with exit 126 and one line; skips, saying why, if cc could
+# not build it.
+refuses_static() {
+    local prog=$BATS_FILE_TMPDIR/${1}_hello
     [ -x "$prog" ] ||
-        skip "cc -static fails here: $(head -1 "$BATS_FILE_TMPDIR/static.log")"
+        skip "cc $2 fails here: $(head -1 "$BATS_FILE_TMPDIR/$1.log")"
     run --separate-stderr "$greenrun" "$prog"
     [ "$status" -eq 126 ]
     expect_eq stdout "" "$output"
@@ -176,16 +179,13 @@ without_asan() {
         "$stderr"
 }
 
+@test "a static program is refused with exit 126" {
+    refuses_static static -static
+}
+
 @test "a static-pie program is refused with exit 126" {
     # A static-pie has a dynamic section but no interpreter.
-    prog=$BATS_FILE_TMPDIR/static_pie_hello
-    [ -x "$prog" ] ||
-        skip "cc -static-pie fails here: $(head -1 "$BATS_FILE_TMPDIR/static_pie.log")"
-    run --separate-stderr "$greenrun" "$prog"
-    [ "$status" -eq 126 ]
-    expect_eq stdout "" "$output"
-    expect_eq stderr "greenrun: $prog is statically linked, so LD_PRELOAD cannot reach it; link it dynamically (or use the explicit API, -lgreen)" \
-        "$stderr"
+    refuses_static static_pie -static-pie
 }
 
 @test "setuid and setgid programs are refused with exit 126" {

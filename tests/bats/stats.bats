@@ -27,9 +27,21 @@ stats_lines() {
     grep 'greenrun: stats' "$1" || true
 }
 
-@test "--stats: sleepers 100 10 reports 101 green threads (peak 101 alive) once, at exit" {
+# one_stats_line FILE: FILE holds exactly one stats line, and it is well
+# formed; its fields are left in BASH_REMATCH.
+one_stats_line() {
     local line
+    line=$(stats_lines "$1")
+    echo "stats: $line"
+    assert_equal "$(grep -c . <<<"$line")" 1 "number of stats lines" ||
+        return 1
+    [[ $line =~ $STATS_RE ]] || {
+        echo "malformed stats line: $line"
+        return 1
+    }
+}
 
+@test "--stats: sleepers 100 10 reports 101 green threads (peak 101 alive) once, at exit" {
     start_bg sleepers "$GREENRUN" --stats -- "$FIXTURES/sleepers" 100 10
     wait_bg "$BG_PID" 30
     run_to sleepers.native native "$FIXTURES/sleepers" 100 10
@@ -43,12 +55,7 @@ stats_lines() {
     # The stats line is all there is on stderr.
     assert_equal "$(grep -vc 'greenrun: stats' "$BATS_TEST_TMPDIR/sleepers.err")" \
         0 "other lines on stderr"
-    line=$(stats_lines "$BATS_TEST_TMPDIR/sleepers.err")
-    assert_equal "$(grep -c . <<<"$line")" 1 "number of stats lines"
-    [[ $line =~ $STATS_RE ]] || {
-        echo "malformed stats line: $line"
-        return 1
-    }
+    one_stats_line "$BATS_TEST_TMPDIR/sleepers.err"
     # The launcher execs the program: the pid is the one started.
     assert_equal "${BASH_REMATCH[1]}" "$BG_PID" "pid in the report"
     assert_equal "${BASH_REMATCH[2]}" 101 "green threads"
@@ -61,7 +68,7 @@ stats_lines() {
 }
 
 @test "--stats=FILE: the line goes to the file, nothing to stderr" {
-    local file=$BATS_TEST_TMPDIR/stats.txt line
+    local file=$BATS_TEST_TMPDIR/stats.txt
 
     run_to sleepers native "$GREENRUN" --stats="$file" -- \
         "$FIXTURES/sleepers" 100 10
@@ -69,10 +76,8 @@ stats_lines() {
 exit=0" "output"
     assert_equal "$(cat "$BATS_TEST_TMPDIR/sleepers.err")" "" "stderr"
     [ -f "$file" ]
-    line=$(cat "$file")
-    echo "file: $line"
     assert_equal "$(wc -l <"$file")" 1 "lines in the file"
-    [[ $line =~ $STATS_RE ]]
+    one_stats_line "$file"
     assert_equal "${BASH_REMATCH[2]}" 101 "green threads"
 }
 
@@ -100,28 +105,18 @@ exit=0" "output"
 }
 
 @test "a program ending with _exit reports once" {
-    local line
-
     run_to procs native "$GREENRUN" --stats -- "$FIXTURES/procs" _exit
     assert_equal "$(transcript procs)" "leaving with _exit(4)
 exit=4" "output and status"
-    line=$(stats_lines "$BATS_TEST_TMPDIR/procs.err")
-    echo "stats: $line"
-    assert_equal "$(grep -c . <<<"$line")" 1 "number of stats lines"
-    [[ $line =~ $STATS_RE ]]
+    one_stats_line "$BATS_TEST_TMPDIR/procs.err"
     assert_equal "${BASH_REMATCH[2]}" 1 "green threads"
 }
 
 @test "sh -c 'echo hi' (dash exits with _exit) reports once" {
-    local line
-
     run_to sh native "$GREENRUN" --stats -- /bin/sh -c 'echo hi'
     assert_equal "$(transcript sh)" "hi
 exit=0" "output and status"
-    line=$(stats_lines "$BATS_TEST_TMPDIR/sh.err")
-    echo "stats: $line"
-    assert_equal "$(grep -c . <<<"$line")" 1 "number of stats lines"
-    [[ $line =~ $STATS_RE ]]
+    one_stats_line "$BATS_TEST_TMPDIR/sh.err"
     assert_equal "${BASH_REMATCH[2]}" 1 "green threads"
     assert_equal "${BASH_REMATCH[3]}" 1 "peak alive"
 }
