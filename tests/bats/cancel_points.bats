@@ -21,44 +21,38 @@ teardown() {
     greenrun_teardown
 }
 
+# section NAME: `cancel_points NAME` prints natively what stdin holds, then
+# "done", and exactly the same (stdout, stderr, status) under greenrun.
+section() {
+    expect_same "$1" "$(cat)"$'\ndone\nexit=0' "$FIXTURES/cancel_points" "$1"
+}
+
 @test "pthread_once whose initialiser is cancelled: a waiting thread runs it, as if it had never been called" {
-    expect_same once "$(cat <<'EOF2'
+    section once <<'EOF'
 once: initialiser cancelled: cancelled
 once: a thread that waited for it ran the initialiser: yes
 once: initialiser calls in all: 2
-done
-exit=0
-EOF2
-)" "$FIXTURES/cancel_points" once
+EOF
 }
 
 @test "connect waiting for a full backlog is a cancellation point" {
-    expect_same connect "$(cat <<'EOF2'
+    section connect <<'EOF'
 connect to a full backlog: cancelled
-done
-exit=0
-EOF2
-)" "$FIXTURES/cancel_points" connect
+EOF
 }
 
 @test "sigwait, sigwaitinfo and sigtimedwait are cancellation points; a negative timeout is EINVAL" {
-    expect_same sigwait "$(cat <<'EOF2'
+    section sigwait <<'EOF'
 sigwait: cancelled
 sigwaitinfo: cancelled
 sigtimedwait: cancelled
 sigtimedwait with a negative timeout: -1 (Invalid argument)
 sigtimedwait with a zero timeout: -1 (Resource temporarily unavailable)
-done
-exit=0
-EOF2
-)" "$FIXTURES/cancel_points" sigwait
+EOF
 }
 
 @test "asynchronous cancellation ends a thread deadlocked on its own normal mutex" {
-    expect_same async "$(cat <<'EOF2'
+    section async <<'EOF'
 async: thread deadlocked on its own mutex: cancelled
-done
-exit=0
-EOF2
-)" "$FIXTURES/cancel_points" async
+EOF
 }

@@ -22,8 +22,14 @@ teardown() {
     greenrun_teardown
 }
 
+# section NAME: `thread_lifetime NAME` prints natively what stdin holds, then
+# "done", and exactly the same (stdout, stderr, status) under greenrun.
+section() {
+    expect_same "$1" "$(cat)"$'\ndone\nexit=0' "$FIXTURES/thread_lifetime" "$1"
+}
+
 @test "handles of joined and detached threads: join, detach, tryjoin, timed joins and cancel answer as glibc, never crash" {
-    expect_same handles "$(cat <<'EOF2'
+    section handles <<'EOF'
 join: 0
 join result: 7
 join again: ESRCH
@@ -42,20 +48,14 @@ detach of an ended thread: 0
 detach it again: EINVAL
 join it: EINVAL
 stale handles of 20 joined threads: detach ESRCH 20, join ESRCH 20
-done
-exit=0
-EOF2
-)" "$FIXTURES/thread_lifetime" handles
+EOF
 }
 
 @test "a child forked by a thread that is not main exits 0 with its atexit handlers when that thread returns or calls pthread_exit" {
-    expect_same fork "$(cat <<'EOF2'
+    section fork <<'EOF'
 child: atexit handler ran
 child whose last thread ends by return: exit status 0
 child: atexit handler ran
 child whose last thread ends by pthread_exit: exit status 0
-done
-exit=0
-EOF2
-)" "$FIXTURES/thread_lifetime" fork
+EOF
 }
