@@ -16,8 +16,11 @@
  * An ended thread keeps its stack until it is joined; a detached one is
  * released by whoever runs next (green__reap), since a thread cannot unmap
  * the stack it is running on.  For the same reason an ended thread is
- * marked done, and its joiner woken, only by whoever runs next on its hub:
- * a joiner on another hub must not free a stack still in use.
+ * marked done, and a joiner on another hub woken, only by whoever runs next
+ * on its hub: that joiner must not free a stack still in use.  A joiner on
+ * the same hub is made runnable by the ending thread itself, so that it is
+ * switched to directly rather than through the hub's poll: it cannot run
+ * before the context that runs next here has reaped the thread.
  *
  * With several hubs a new thread is created on the hub it will run on
  * (green__place), from that hub's pools, under the scheduler lock.
@@ -233,6 +236,8 @@ void green__exit(struct green__hub *h, void *result)
         green__unlock();
         exit(0);
     }
+    if (self->joiner && self->joiner->hub == h)
+        green__wake(self->joiner, 0); /* finish_exit's wake is then a no-op */
     green__unlock();
     h->exiting = self;
     green__schedule(h);

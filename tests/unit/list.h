@@ -30,6 +30,9 @@ X(thread_main_waits_for_detached)
 X(thread_spawn_join_many)
 X(thread_small_stack)
 
+/* test_spawn.c */
+X(spawn_join_switches_straight_back)
+
 /* test_sleep.c */
 X(sleep_10000_wake_in_deadline_order)
 X(sleep_einval_and_lower_bound)
