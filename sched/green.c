@@ -5,7 +5,10 @@
  * glibc keeps struct pthread, so a spawn costs one mapping (or none, from
  * the pool) and no malloc.  Each stack starts at a slightly different offset
  * below its header so that the hot top frames of many threads do not all
- * fall into the same cache sets.
+ * fall into the same cache sets.  The offset (its colour) follows from the
+ * stack's address, not from a count of spawns: a reused slot puts struct
+ * green where its last thread had it, still in the cache, and the handle
+ * of that thread then names the new one at once (handles.c).
  *
  * A stack the program gives (pthread_attr_setstack) is all the program's:
  * the thread runs on exactly the bytes it was given, and struct green with
@@ -59,6 +62,14 @@ struct placement {
     char *top; /* the stack starts below this, 16-byte aligned */
 };
 
+/* Where struct green goes below the top of stack s: neighbouring slots of
+ * a slab, whose tops are a page multiple apart (65 pages by default), take
+ * successive colours. */
+static size_t colour_of(const struct green__stack *s)
+{
+    return ((uintptr_t)s->hi >> 12) % COLOUR_SLOTS * COLOUR_STEP;
+}
+
 /* A stack of greenrun's, with struct green at its top and the TLS room
  * below it.  0, -EINVAL or -EAGAIN. */
 static int place_on_new_stack(struct green__hub *h, size_t usable,
@@ -72,8 +83,7 @@ static int place_on_new_stack(struct green__hub *h, size_t usable,
     if (r < 0)
         return r;
     green__asan_fresh_stack(&stack);
-    size_t offset = (h->colour++ % COLOUR_SLOTS) * COLOUR_STEP;
-    p->g = (struct green *)(stack.hi - offset - GREEN_SIZE);
+    p->g = (struct green *)(stack.hi - colour_of(&stack) - GREEN_SIZE);
     memset(p->g, 0, sizeof *p->g);
     p->g->stack = stack;
     p->g->usable_size = usable;

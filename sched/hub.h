@@ -58,7 +58,6 @@ struct green__hub {
     unsigned direct_switches; /* since the hub last polled for I/O */
     unsigned runq_len;
     unsigned batch_left;         /* woken by the last poll and not yet run */
-    unsigned colour;             /* offsets successive stacks' tops (green.c) */
     size_t live;                 /* of its threads, started and not yet ended */
     struct green__queue zombies; /* ended, not yet joined */
     struct green *exiting;       /* ended, still on its stack: reap it */
