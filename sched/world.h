@@ -67,7 +67,8 @@ static inline void green__unlock(void)
         __atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
 }
 
-/* A new thread number (green ids are unique across hubs). */
+/* A new thread number (green ids are unique across hubs).  Called
+ * locked, or before any worker started. */
 uint64_t green__next_id(struct green__world *w);
 
 /* Add a hub to its world (the first one is the process's own). */
