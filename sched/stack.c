@@ -106,10 +106,11 @@ static size_t page_size(void)
     return size;
 }
 
+/* A page is a power of two: no division on the way to a stack. */
 static size_t round_to_page(size_t n)
 {
     size_t page = page_size();
-    return (n + page - 1) / page * page;
+    return (n + page - 1) & ~(page - 1);
 }
 
 /* ---- Naming the limit that was hit ----------------------------------------
@@ -402,6 +403,7 @@ static int slab_take(struct green__hub *h, struct green__slab *b,
         h->slab_spare = NULL;
     describe(s, b->base + (size_t)slot * b->slot_size, b->slot_size);
     s->slab = b;
+    s->slot = slot;
     /* memcheck marked what lay below the last thread's stack pointer as
      * unaddressable when it left; the next thread's first frame is written
      * from another stack, before it runs. */
@@ -443,7 +445,7 @@ static unsigned dirty_count(const struct green__slab *b)
 static void slab_release(struct green__hub *h, struct green__stack *s)
 {
     struct green__slab *b = s->slab;
-    unsigned slot = (unsigned)(((char *)s->map - b->base) / b->slot_size);
+    unsigned slot = s->slot;
     if (h->slab_dirty < DIRTY_MAX) {
         slot |= SLOT_DIRTY;
         h->slab_dirty++;
@@ -453,8 +455,10 @@ static void slab_release(struct green__hub *h, struct green__stack *s)
     b->free_slots[b->nfree++] = slot;
     b->used--;
     /* Last released into, first to hand out: its slot is the warmest. */
-    slab_unlink(h, b);
-    slab_insert(h, b, 1);
+    if (h->slabs != b) {
+        slab_unlink(h, b);
+        slab_insert(h, b, 1);
+    }
     if (b->used > 0)
         return;
     if (h->slab_spare && h->slab_spare != b) {

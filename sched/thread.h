@@ -35,6 +35,7 @@ struct green__stack {
     char *lo, *hi;            /* usable range: the stack grows down from hi */
     struct green__slab *slab; /* the slab it is a slot of, or NULL if it is
                                  a mapping of its own (stack.c) */
+    unsigned slot;            /* ... and which slot */
     unsigned vg_id;           /* valgrind's name for it */
 };
 
