@@ -106,6 +106,19 @@ static size_t page_size(void)
     return size;
 }
 
+/* Whether valgrind runs us: asked once, so that outside it a spawn and a
+ * join make none of its client requests (each a dozen instructions). */
+static int under_valgrind(void)
+{
+    static int answer = -1;
+    int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = RUNNING_ON_VALGRIND != 0;
+        __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
+    }
+    return known;
+}
+
 /* A page is a power of two: no division on the way to a stack. */
 static size_t round_to_page(size_t n)
 {
@@ -220,7 +233,7 @@ static void describe(struct green__stack *s, char *slot, size_t slot_size)
     s->map_size = slot_size;
     s->lo = slot + page_size();
     s->hi = slot + slot_size;
-    s->vg_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+    s->vg_id = under_valgrind() ? VALGRIND_STACK_REGISTER(s->lo, s->hi) : 0;
 }
 
 /* ---- Stacks of their own ------------------------------------------------ */
@@ -407,7 +420,8 @@ static int slab_take(struct green__hub *h, struct green__slab *b,
     /* memcheck marked what lay below the last thread's stack pointer as
      * unaddressable when it left; the next thread's first frame is written
      * from another stack, before it runs. */
-    VALGRIND_MAKE_MEM_UNDEFINED(s->lo, (size_t)(s->hi - s->lo));
+    if (under_valgrind())
+        VALGRIND_MAKE_MEM_UNDEFINED(s->lo, (size_t)(s->hi - s->lo));
     return 0;
 }
 
@@ -486,14 +500,15 @@ void green__stack_given(struct green__stack *s, void *lo, size_t size)
     s->slab = NULL;
     s->lo = lo;
     s->hi = (char *)lo + size;
-    s->vg_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+    s->vg_id = under_valgrind() ? VALGRIND_STACK_REGISTER(s->lo, s->hi) : 0;
 }
 
 void green__stack_release(struct green__hub *h, struct green__stack *s,
                           int poolable)
 {
     (void)poolable; /* the stack knows where it came from */
-    VALGRIND_STACK_DEREGISTER(s->vg_id);
+    if (under_valgrind())
+        VALGRIND_STACK_DEREGISTER(s->vg_id);
     if (!s->map)
         return; /* the program's (green__stack_given) */
     if (s->slab)
