@@ -48,6 +48,15 @@ static size_t header_size(size_t tls_room)
     return GREEN_SIZE + tls_room + COLOUR_STEP * COLOUR_SLOTS;
 }
 
+/* Zero the GREEN_SIZE bytes of a new struct green a cache line at a time:
+ * GCC makes one memset of them a rep stos, whose start-up costs a spawn
+ * more than all the stores (about 10 ns). */
+static void zero_green(struct green *g)
+{
+    for (size_t i = 0; i < GREEN_SIZE; i += 64)
+        memset((char *)g + i, 0, 64);
+}
+
 static void set_name(struct green *g, const char *name)
 {
     size_t len = name ? strnlen(name, sizeof g->name - 1) : 0;
@@ -84,7 +93,7 @@ static int place_on_new_stack(struct green__hub *h, size_t usable,
         return r;
     green__asan_fresh_stack(&stack);
     p->g = (struct green *)(stack.hi - colour_of(&stack) - GREEN_SIZE);
-    memset(p->g, 0, sizeof *p->g);
+    zero_green(p->g);
     p->g->stack = stack;
     p->g->usable_size = usable;
     p->tls_room = (char *)p->g - tls_room;
@@ -103,7 +112,7 @@ static int place_apart(void *lo, size_t size, size_t tls_room,
     struct green *g = aligned_alloc(64, GREEN_SIZE + tls_room);
     if (!g)
         return -EAGAIN;
-    memset(g, 0, sizeof *g);
+    zero_green(g);
     green__stack_given(&g->stack, lo, size);
     green__asan_fresh_stack(&g->stack);
     g->stack_given = 1;
