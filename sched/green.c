@@ -64,6 +64,30 @@ static void set_name(struct green *g, const char *name)
     g->name[len] = '\0';
 }
 
+/* ---- The hub's list of its threads ------------------------------------ */
+
+/* Kept here, beside the spawn and the release that use them on every
+ * thread, so that the compiler inlines them there. */
+void green__all_add(struct green__hub *h, struct green *g)
+{
+    g->all_prev = NULL;
+    g->all_next = h->all;
+    if (h->all)
+        h->all->all_prev = g;
+    h->all = g;
+}
+
+void green__all_remove(struct green__hub *h, struct green *g)
+{
+    if (g->all_prev)
+        g->all_prev->all_next = g->all_next;
+    else if (h->all == g)
+        h->all = g->all_next;
+    if (g->all_next)
+        g->all_next->all_prev = g->all_prev;
+    g->all_prev = g->all_next = NULL;
+}
+
 /* Where a new thread's struct green, its TLS room and its first frame go. */
 struct placement {
     struct green *g;

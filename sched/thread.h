@@ -117,7 +117,7 @@ void green__queue_push_front(struct green__queue *q, struct green *g);
 struct green *green__queue_pop(struct green__queue *q);
 void green__queue_remove(struct green *g);
 
-/* The hub's list of every thread not yet released (queue.c). */
+/* The hub's list of every thread not yet released (green.c). */
 void green__all_add(struct green__hub *h, struct green *g);
 void green__all_remove(struct green__hub *h, struct green *g);
 

@@ -51,12 +51,6 @@ void green__lock_wait(struct green__world *w)
     }
 }
 
-/* A plain increment: the callers hold the scheduler lock (world.h). */
-uint64_t green__next_id(struct green__world *w)
-{
-    return w->next_id++;
-}
-
 void green__world_add(struct green__hub *h)
 {
     struct green__world *w = h->world;
