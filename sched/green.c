@@ -242,31 +242,19 @@ int green__spawn(struct green__hub *creator, struct green **out,
     return green__spawn_on(creator, out, fn, arg, attr, NULL, 0);
 }
 
-void green__start(void)
-{
-    struct green__hub *h = green__hub;
-    struct green *self = h->current;
-    green__asan_arrive(self, h->previous);
-    errno = self->saved_errno;
-    green__tls_fresh(self);
-    green__reap(h);
-    if (green__program_hook)
-        green__program_hook(self, 1);
-    void *result = self->fn(self->arg);
-    if (green__program_hook)
-        green__program_hook(self, 0);
-    green__exit(h, result);
-}
-
 void (*green__program_hook)(struct green *g, int entering);
 
 void (*green__thread_exit_hook)(struct green *g);
 
-void green__exit(struct green__hub *h, void *result)
+/* What green__exit does, inlined into green__start too, where every
+ * thread that returns from its function ends. */
+static inline __attribute__((always_inline)) void
+end_thread(struct green__hub *h, void *result)
 {
     struct green *self = h->current;
-    green__tls_exit(self); /* C++ thread_local objects, then keys: glibc's
-                              order */
+    /* C++ thread_local objects, then keys: glibc's order. */
+    if (green__tls_own(self))
+        green__tls_exit(self);
     if (green__thread_exit_hook)
         green__thread_exit_hook(self);
     self->result = result;
@@ -285,11 +273,38 @@ void green__exit(struct green__hub *h, void *result)
     h->exiting = self;
     green__schedule(h);
     green__assert(!"an ended green thread was resumed");
+}
+
+/* Hot: GCC takes a function that never returns for one that runs once,
+ * and would leave the scheduler lock's tests out of line here. */
+__attribute__((hot)) void green__start(void)
+{
+    struct green__hub *h = green__hub;
+    struct green *self = h->current;
+    green__asan_arrive(self, h->previous);
+    errno = self->saved_errno;
+    if (green__tls_own(self))
+        green__tls_fresh(self);
+    green__reap(h);
+    if (green__program_hook)
+        green__program_hook(self, 1);
+    void *result = self->fn(self->arg);
+    if (green__program_hook)
+        green__program_hook(self, 0);
+    end_thread(h, result);
     __builtin_unreachable();
 }
 
-/* The rest of green__exit, by the next context to run on the hub. */
-static void finish_exit(struct green__hub *h, struct green *g)
+void green__exit(struct green__hub *h, void *result)
+{
+    end_thread(h, result);
+    __builtin_unreachable();
+}
+
+/* The rest of green__exit, by the next context to run on the hub.  Out of
+ * line: green__reap, called after every switch, stays a test. */
+static __attribute__((noinline)) void finish_exit(struct green__hub *h,
+                                                  struct green *g)
 {
     struct green__world *w = h->world;
     green__lock();
@@ -321,8 +336,10 @@ void green__release(struct green *g)
     green__all_remove(g->hub, g);
     green__unlock();
     green__tsan_released(g);
-    green__specific_free(g);
-    green__tls_release(h, g);
+    if (g->specific)
+        green__specific_free(g);
+    if (green__tls_own(g))
+        green__tls_release(h, g);
     if (g->stack_given) {
         /* The program's again: without the redzones of the frames that
          * were left on it (ASan), and kept. */
@@ -355,7 +372,7 @@ GREEN_EXPORT int green_spawn(green_t **thread, void *(*fn)(void *), void *arg,
     struct green__hub *h = green__hub;
     if (!h)
         return EPERM;
-    return -green__spawn(h, thread, fn, arg, attr);
+    return -green__spawn_on(h, thread, fn, arg, attr, NULL, 0);
 }
 
 /* Inlined: each frame between the joiner and the switch costs a
@@ -393,7 +410,9 @@ join(green_t *t, void **result, int64_t timeout_ns)
     green__lock();
     int r = join_locked(t, result, timeout_ns);
     green__unlock();
-    if (r == 0)
+    if (r == 0 && t->home == green__hub)
+        green__release(t);
+    else if (r == 0)
         green__release_at_home(t);
     return r;
 }
