@@ -79,6 +79,8 @@ struct green__hub {
     struct green__slab *slab_spare; /* ... the one empty slab kept */
     unsigned slab_count;
     unsigned slab_dirty; /* free slots that still hold their pages */
+    void *stack_hot;     /* freed stacks kept whole (stack.c) */
+    unsigned stack_hot_count;
     struct green__fd_entry **fd_pages;
     size_t fd_page_count;
     struct green__pool *offload; /* offload.c's native workers, or NULL */
