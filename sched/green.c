@@ -246,6 +246,20 @@ void (*green__program_hook)(struct green *g, int entering);
 
 void (*green__thread_exit_hook)(struct green *g);
 
+/* A joiner parked on this hub is woken by the ending thread itself, to
+ * be switched to directly, and will release it: finish_exit's wake is
+ * then a no-op, and the thread waits in no queue of unjoined ones.  A
+ * joiner whose wait is already over (a time limit, a cancel) is not
+ * parked: it will not release the thread. */
+static void hand_over(struct green__hub *h, struct green *self)
+{
+    struct green *joiner = self->joiner;
+    if (joiner && joiner->hub == h && joiner->state == GREEN__PARKED) {
+        green__wake(joiner, 0);
+        self->handed_over = 1;
+    }
+}
+
 /* What green__exit does, inlined into green__start too, where every
  * thread that returns from its function ends. */
 static inline __attribute__((always_inline)) void
@@ -267,8 +281,7 @@ end_thread(struct green__hub *h, void *result)
         green__unlock();
         exit(0);
     }
-    if (self->joiner && self->joiner->hub == h)
-        green__wake(self->joiner, 0); /* finish_exit's wake is then a no-op */
+    hand_over(h, self);
     green__unlock();
     h->exiting = self;
     green__schedule(h);
@@ -318,7 +331,7 @@ static __attribute__((noinline)) void finish_exit(struct green__hub *h,
     if (w->live == 0 && w->all_done)
         green__wake(w->all_done, 0);
     int detached = g->detached;
-    if (!detached)
+    if (!detached && !g->handed_over)
         green__queue_push(&h->zombies, g);
     green__unlock();
     if (detached)
@@ -400,7 +413,8 @@ join_locked(green_t *t, void **result, int64_t timeout_ns)
     t->joiner = self; /* joined: a second join is refused till released */
     if (result)
         *result = t->result;
-    green__queue_remove(t);
+    if (t->q)
+        green__queue_remove(t); /* from the hub's zombies */
     return 0;
 }
 

@@ -32,6 +32,7 @@ X(thread_small_stack)
 
 /* test_spawn.c */
 X(spawn_join_switches_straight_back)
+X(spawn_join_timed_out_as_thread_ends)
 
 /* test_sleep.c */
 X(sleep_10000_wake_in_deadline_order)
