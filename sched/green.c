@@ -19,11 +19,12 @@
  * An ended thread keeps its stack until it is joined; a detached one is
  * released by whoever runs next (green__reap), since a thread cannot unmap
  * the stack it is running on.  For the same reason an ended thread is
- * marked done, and a joiner on another hub woken, only by whoever runs next
- * on its hub: that joiner must not free a stack still in use.  A joiner on
- * the same hub is made runnable by the ending thread itself, so that it is
- * switched to directly rather than through the hub's poll: it cannot run
- * before the context that runs next here has reaped the thread.
+ * marked done, and its joiner woken, only by whoever runs next on its hub:
+ * a joiner on another hub must not free a stack still in use.  The common
+ * case is quicker: a joiner parked on the same hub cannot run before the
+ * ending thread has switched away, and nobody else may release a thread
+ * that has a joiner, so the thread marks itself done, wakes its joiner and
+ * switches straight to it (hand_over), with nothing left to reap.
  *
  * With several hubs a new thread is created on the hub it will run on
  * (green__place), from that hub's pools, under the scheduler lock.
@@ -246,18 +247,31 @@ void (*green__program_hook)(struct green *g, int entering);
 
 void (*green__thread_exit_hook)(struct green *g);
 
-/* A joiner parked on this hub is woken by the ending thread itself, to
- * be switched to directly, and will release it: finish_exit's wake is
- * then a no-op, and the thread waits in no queue of unjoined ones.  A
- * joiner whose wait is already over (a time limit, a cancel) is not
- * parked: it will not release the thread. */
-static void hand_over(struct green__hub *h, struct green *self)
+/* g has ended: count it out.  Called locked. */
+static void mark_done(struct green__hub *h, struct green *g)
+{
+    struct green__world *w = h->world;
+    g->state = GREEN__DONE;
+    h->live--;
+    w->live--;
+    if (g->is_first)
+        w->first_result = g->result;
+}
+
+/* The ending thread self ends at once, and wakes its joiner to release it,
+ * if that joiner is parked on this hub (one whose wait is over, by a time
+ * limit or a cancel, will not release it) and self is not the last thread
+ * (whose end wakes green_main, maybe on another hub).  1 if so; else the
+ * next context to run here finishes self's exit.  Called locked. */
+static int hand_over(struct green__hub *h, struct green *self)
 {
     struct green *joiner = self->joiner;
-    if (joiner && joiner->hub == h && joiner->state == GREEN__PARKED) {
-        green__wake(joiner, 0);
-        self->handed_over = 1;
-    }
+    if (!joiner || joiner->hub != h || joiner->state != GREEN__PARKED ||
+        h->world->live < 2)
+        return 0;
+    mark_done(h, self);
+    green__wake(joiner, 0);
+    return 1;
 }
 
 /* What green__exit does, inlined into green__start too, where every
@@ -281,9 +295,10 @@ end_thread(struct green__hub *h, void *result)
         green__unlock();
         exit(0);
     }
-    hand_over(h, self);
+    int handed = hand_over(h, self);
     green__unlock();
-    h->exiting = self;
+    if (!handed)
+        h->exiting = self;
     green__schedule(h);
     green__assert(!"an ended green thread was resumed");
 }
@@ -321,17 +336,13 @@ static __attribute__((noinline)) void finish_exit(struct green__hub *h,
 {
     struct green__world *w = h->world;
     green__lock();
-    g->state = GREEN__DONE;
-    h->live--;
-    w->live--;
-    if (g->is_first)
-        w->first_result = g->result;
+    mark_done(h, g);
     if (g->joiner)
         green__wake(g->joiner, 0);
     if (w->live == 0 && w->all_done)
         green__wake(w->all_done, 0);
     int detached = g->detached;
-    if (!detached && !g->handed_over)
+    if (!detached)
         green__queue_push(&h->zombies, g);
     green__unlock();
     if (detached)

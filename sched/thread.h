@@ -62,8 +62,6 @@ struct green {
     unsigned char interruptible;   /* GREEN__EINTR_*: a signal may end it */
     unsigned char stack_given;     /* the program's (pthread_attr_setstack):
                                       struct green is malloc'd (green.c) */
-    unsigned char handed_over;     /* ended, its parked joiner woken by it
-                                      to release it (green.c) */
     struct green *run_next;
     struct green *q_prev, *q_next;
     struct green__queue *q;
