@@ -128,8 +128,8 @@ static int place_on_new_stack(struct green__hub *h, size_t usable,
 
 /* The program's stack: struct green and the TLS room are allocated apart,
  * so that the thread has all of [lo, lo + size), as the program sized it.
- * 0, -EINVAL or -EAGAIN. */
-static int place_apart(void *lo, size_t size, size_t tls_room,
+ * 0, -EINVAL or -EAGAIN.  Rare: kept out of create's way. */
+static __attribute__((noinline, cold)) int place_apart(void *lo, size_t size, size_t tls_room,
                        struct placement *p)
 {
     if (size < GREEN__STACK_MIN)
@@ -183,7 +183,8 @@ static int create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     g->sigmask = h->current ? h->current->sigmask : 0;
     if (green__program_hook)
         g->trap_depth = 1;
-    set_name(g, attr ? attr->name : NULL);
+    if (attr && attr->name)
+        set_name(g, attr->name); /* else "": zeroed */
     green__init_watchers(g);
     green__tsan_created(g, 0);
     g->tls = h->native_tp;

@@ -260,8 +260,6 @@ int green__tls_create(struct green__hub *h, struct green *g, void *room)
  * library's TLS image leaves the ctype table pointers (isalpha, toupper)
  * NULL: glibc sets them as a thread starts (__ctype_init), and so does
  * installing the global locale, which a reused block also needs. */
-/* Whether g runs on a block of its own, not on the OS thread's. */
-
 void green__tls_fresh(struct green *g)
 {
     if (!green__tls_own(g))
