@@ -276,7 +276,8 @@ static int hand_over(struct green__hub *h, struct green *self)
 }
 
 /* What green__exit does, inlined into green__start too, where every
- * thread that returns from its function ends. */
+ * thread that returns from its function ends: there its last call, to
+ * green__schedule, is a jump (switch_x86_64.S says why). */
 static inline __attribute__((always_inline)) void
 end_thread(struct green__hub *h, void *result)
 {
@@ -301,12 +302,9 @@ end_thread(struct green__hub *h, void *result)
     if (!handed)
         h->exiting = self;
     green__schedule(h);
-    green__assert(!"an ended green thread was resumed");
 }
 
-/* Hot: GCC takes a function that never returns for one that runs once,
- * and would leave the scheduler lock's tests out of line here. */
-__attribute__((hot)) void green__start(void)
+void green__start(void)
 {
     struct green__hub *h = green__hub;
     struct green *self = h->current;
@@ -321,13 +319,17 @@ __attribute__((hot)) void green__start(void)
     if (green__program_hook)
         green__program_hook(self, 0);
     end_thread(h, result);
-    __builtin_unreachable();
+}
+
+void green__start_returned(void)
+{
+    green__assert(!"an ended green thread was resumed");
 }
 
 void green__exit(struct green__hub *h, void *result)
 {
     end_thread(h, result);
-    __builtin_unreachable();
+    green__start_returned();
 }
 
 /* The rest of green__exit, by the next context to run on the hub.  Out of

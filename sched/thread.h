@@ -109,8 +109,12 @@ static inline void green__sig_flags_clear(struct green *g, unsigned char bits)
 void green__switch(void **save_sp, void *new_sp);
 /* Prepare a fresh stack whose top is 16-byte aligned; returns its sp. */
 void *green__stack_init(void *top);
-/* Where every new green thread begins, on its own stack. */
-void green__start(void) __attribute__((noreturn));
+/* Where every new green thread begins, on its own stack.  It never
+ * returns, but is not declared so: it ends with a jump to green__schedule
+ * (switch_x86_64.S says why), and a return reaches
+ * green__start_returned. */
+void green__start(void);
+void green__start_returned(void) __attribute__((noreturn));
 
 void green__queue_push(struct green__queue *q, struct green *g);
 void green__queue_push_front(struct green__queue *q, struct green *g);
