@@ -264,7 +264,7 @@ static void mark_done(struct green__hub *h, struct green *g)
  * limit or a cancel, will not release it) and self is not the last thread
  * (whose end wakes green_main, maybe on another hub).  1 if so; else the
  * next context to run here finishes self's exit.  Called locked. */
-static int hand_over(struct green__hub *h, struct green *self)
+static inline int hand_over(struct green__hub *h, struct green *self)
 {
     struct green *joiner = self->joiner;
     if (!joiner || joiner->hub != h || joiner->state != GREEN__PARKED ||
