@@ -129,8 +129,8 @@ static int place_on_new_stack(struct green__hub *h, size_t usable,
 /* The program's stack: struct green and the TLS room are allocated apart,
  * so that the thread has all of [lo, lo + size), as the program sized it.
  * 0, -EINVAL or -EAGAIN.  Rare: kept out of create's way. */
-static __attribute__((noinline, cold)) int place_apart(void *lo, size_t size, size_t tls_room,
-                       struct placement *p)
+static __attribute__((noinline, cold)) int
+place_apart(void *lo, size_t size, size_t tls_room, struct placement *p)
 {
     if (size < GREEN__STACK_MIN)
         return -EINVAL;
@@ -432,8 +432,8 @@ join_locked(green_t *t, void **result, int64_t timeout_ns)
     return 0;
 }
 
-static inline __attribute__((always_inline)) int
-join(green_t *t, void **result, int64_t timeout_ns)
+static inline __attribute__((always_inline)) int join(green_t *t, void **result,
+                                                      int64_t timeout_ns)
 {
     green__lock();
     int r = join_locked(t, result, timeout_ns);

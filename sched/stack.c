@@ -31,11 +31,12 @@
  * Freed slots are reused last-in first-out, the slab last released into
  * first, so that spawn+join keeps reusing one warm stack, as the old pool
  * did, with no system call.  The last few freed are not even given back
- * to their slab: they wait whole, as hot stacks, for the next spawns.  Memory comes back in two ways: a slab whose
- * slots are all free is unmapped (one spare is kept, so that a thread
- * spawned and joined in a loop does not map and unmap a slab each time),
- * and beyond DIRTY_MAX freed slots that still hold their pages, a freed
- * slot's pages are dropped with MADV_DONTNEED (guards survive that).
+ * to their slab: they wait whole, as hot stacks, for the next spawns.  Memory
+ * comes back in two ways: a slab whose slots are all free is unmapped (one
+ * spare is kept, so that a thread spawned and joined in a loop does not map and
+ * unmap a slab each time), and beyond DIRTY_MAX freed slots that still hold
+ * their pages, a freed slot's pages are dropped with MADV_DONTNEED (guards
+ * survive that).
  *
  * Stacks of other sizes (pthread_attr_setstacksize, the hub's own) get a
  * mapping of their own, guarded the same way.  A stack the program gives

@@ -60,8 +60,7 @@ static void *late_join_main(void *arg)
 
     (void)arg;
     late_joiner = green_self();
-    ASSERT_EQ(green_spawn(&t, ends_after_joiner_timed_out, (void *)7, NULL),
-              0);
+    ASSERT_EQ(green_spawn(&t, ends_after_joiner_timed_out, (void *)7, NULL), 0);
     ASSERT_EQ(green_timedjoin(t, &r, TEST_MS), ETIMEDOUT);
     /* Ended, not joined: kept among the hub's unjoined threads, which
      * the hub releases at its end if nobody joins them. */
