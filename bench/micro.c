@@ -51,7 +51,7 @@ enum {
 #define SWITCH_MAX_NS 25.0
 #define SWITCH_MIN_RATIO 50.0
 #define SPAWN_MIN_RATIO 20.0
-#define SPAWN_MAX_NS 100.0 /* issue 15 */
+#define SPAWN_MAX_NS 100.0     /* issue 15 */
 #define PARKED_TARGET 1000000L /* parked at once, at the default limits */
 #define PARK_MAX_MS 3000.0     /* spawn+park of PARKED_TARGET threads */
 #define PARKED_MAX_KIB 5.0     /* peak RSS + page tables per thread */
