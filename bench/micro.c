@@ -51,6 +51,7 @@ enum {
 #define SWITCH_MAX_NS 25.0
 #define SWITCH_MIN_RATIO 50.0
 #define SPAWN_MIN_RATIO 20.0
+#define SPAWN_MAX_NS 100.0     /* issue 15 */
 #define PARKED_TARGET 1000000L /* parked at once, at the default limits */
 #define PARK_MAX_MS 3000.0     /* spawn+park of PARKED_TARGET threads */
 #define PARKED_MAX_KIB 5.0     /* peak RSS + page tables per thread */
@@ -593,7 +594,9 @@ static void print_timed(const struct timed *t)
     row("switch: mutex+cond ping-pong (both), per hand-off", t, B_GREEN_PP,
         B_PTHREAD_PP, "informative", -1);
     row("spawn+join of a trivial function, per thread", t, B_GREEN_SPAWN,
-        B_PTHREAD_SPAWN, ">= 20x", sp_ratio >= SPAWN_MIN_RATIO);
+        B_PTHREAD_SPAWN, "green <= 100 ns and >= 20x",
+        t->median[B_GREEN_SPAWN] <= SPAWN_MAX_NS &&
+            sp_ratio >= SPAWN_MIN_RATIO);
 }
 
 /* One row of the memory table; verdict < 0: informative. */

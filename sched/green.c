@@ -5,7 +5,10 @@
  * glibc keeps struct pthread, so a spawn costs one mapping (or none, from
  * the pool) and no malloc.  Each stack starts at a slightly different offset
  * below its header so that the hot top frames of many threads do not all
- * fall into the same cache sets.
+ * fall into the same cache sets.  The offset (its colour) follows from the
+ * stack's address, not from a count of spawns: a reused slot puts struct
+ * green where its last thread had it, still in the cache, and the handle
+ * of that thread then names the new one at once (handles.c).
  *
  * A stack the program gives (pthread_attr_setstack) is all the program's:
  * the thread runs on exactly the bytes it was given, and struct green with
@@ -17,7 +20,11 @@
  * released by whoever runs next (green__reap), since a thread cannot unmap
  * the stack it is running on.  For the same reason an ended thread is
  * marked done, and its joiner woken, only by whoever runs next on its hub:
- * a joiner on another hub must not free a stack still in use.
+ * a joiner on another hub must not free a stack still in use.  The common
+ * case is quicker: a joiner parked on the same hub cannot run before the
+ * ending thread has switched away, and nobody else may release a thread
+ * that has a joiner, so the thread marks itself done, wakes its joiner and
+ * switches straight to it (hand_over), with nothing left to reap.
  *
  * With several hubs a new thread is created on the hub it will run on
  * (green__place), from that hub's pools, under the scheduler lock.
@@ -42,11 +49,44 @@ static size_t header_size(size_t tls_room)
     return GREEN_SIZE + tls_room + COLOUR_STEP * COLOUR_SLOTS;
 }
 
+/* Zero the GREEN_SIZE bytes of a new struct green a cache line at a time:
+ * GCC makes one memset of them a rep stos, whose start-up costs a spawn
+ * more than all the stores (about 10 ns). */
+static void zero_green(struct green *g)
+{
+    for (size_t i = 0; i < GREEN_SIZE; i += 64)
+        memset((char *)g + i, 0, 64);
+}
+
 static void set_name(struct green *g, const char *name)
 {
     size_t len = name ? strnlen(name, sizeof g->name - 1) : 0;
     memcpy(g->name, name ? name : "", len);
     g->name[len] = '\0';
+}
+
+/* ---- The hub's list of its threads ------------------------------------ */
+
+/* Kept here, beside the spawn and the release that use them on every
+ * thread, so that the compiler inlines them there. */
+void green__all_add(struct green__hub *h, struct green *g)
+{
+    g->all_prev = NULL;
+    g->all_next = h->all;
+    if (h->all)
+        h->all->all_prev = g;
+    h->all = g;
+}
+
+void green__all_remove(struct green__hub *h, struct green *g)
+{
+    if (g->all_prev)
+        g->all_prev->all_next = g->all_next;
+    else if (h->all == g)
+        h->all = g->all_next;
+    if (g->all_next)
+        g->all_next->all_prev = g->all_prev;
+    g->all_prev = g->all_next = NULL;
 }
 
 /* Where a new thread's struct green, its TLS room and its first frame go. */
@@ -55,6 +95,14 @@ struct placement {
     char *tls_room;
     char *top; /* the stack starts below this, 16-byte aligned */
 };
+
+/* Where struct green goes below the top of stack s: neighbouring slots of
+ * a slab, whose tops are a page multiple apart (65 pages by default), take
+ * successive colours. */
+static size_t colour_of(const struct green__stack *s)
+{
+    return ((uintptr_t)s->hi >> 12) % COLOUR_SLOTS * COLOUR_STEP;
+}
 
 /* A stack of greenrun's, with struct green at its top and the TLS room
  * below it.  0, -EINVAL or -EAGAIN. */
@@ -69,9 +117,8 @@ static int place_on_new_stack(struct green__hub *h, size_t usable,
     if (r < 0)
         return r;
     green__asan_fresh_stack(&stack);
-    size_t offset = (h->colour++ % COLOUR_SLOTS) * COLOUR_STEP;
-    p->g = (struct green *)(stack.hi - offset - GREEN_SIZE);
-    memset(p->g, 0, sizeof *p->g);
+    p->g = (struct green *)(stack.hi - colour_of(&stack) - GREEN_SIZE);
+    zero_green(p->g);
     p->g->stack = stack;
     p->g->usable_size = usable;
     p->tls_room = (char *)p->g - tls_room;
@@ -81,16 +128,16 @@ static int place_on_new_stack(struct green__hub *h, size_t usable,
 
 /* The program's stack: struct green and the TLS room are allocated apart,
  * so that the thread has all of [lo, lo + size), as the program sized it.
- * 0, -EINVAL or -EAGAIN. */
-static int place_apart(void *lo, size_t size, size_t tls_room,
-                       struct placement *p)
+ * 0, -EINVAL or -EAGAIN.  Rare: kept out of create's way. */
+static __attribute__((noinline, cold)) int
+place_apart(void *lo, size_t size, size_t tls_room, struct placement *p)
 {
     if (size < GREEN__STACK_MIN)
         return -EINVAL;
     struct green *g = aligned_alloc(64, GREEN_SIZE + tls_room);
     if (!g)
         return -EAGAIN;
-    memset(g, 0, sizeof *g);
+    zero_green(g);
     green__stack_given(&g->stack, lo, size);
     green__asan_fresh_stack(&g->stack);
     g->stack_given = 1;
@@ -136,7 +183,8 @@ static int create(struct green__hub *h, struct green **out, void *(*fn)(void *),
     g->sigmask = h->current ? h->current->sigmask : 0;
     if (green__program_hook)
         g->trap_depth = 1;
-    set_name(g, attr ? attr->name : NULL);
+    if (attr && attr->name)
+        set_name(g, attr->name); /* else "": zeroed */
     green__init_watchers(g);
     green__tsan_created(g, 0);
     g->tls = h->native_tp;
@@ -196,31 +244,47 @@ int green__spawn(struct green__hub *creator, struct green **out,
     return green__spawn_on(creator, out, fn, arg, attr, NULL, 0);
 }
 
-void green__start(void)
-{
-    struct green__hub *h = green__hub;
-    struct green *self = h->current;
-    green__asan_arrive(self, h->previous);
-    errno = self->saved_errno;
-    green__tls_fresh(self);
-    green__reap(h);
-    if (green__program_hook)
-        green__program_hook(self, 1);
-    void *result = self->fn(self->arg);
-    if (green__program_hook)
-        green__program_hook(self, 0);
-    green__exit(h, result);
-}
-
 void (*green__program_hook)(struct green *g, int entering);
 
 void (*green__thread_exit_hook)(struct green *g);
 
-void green__exit(struct green__hub *h, void *result)
+/* g has ended: count it out.  Called locked. */
+static void mark_done(struct green__hub *h, struct green *g)
+{
+    struct green__world *w = h->world;
+    g->state = GREEN__DONE;
+    h->live--;
+    w->live--;
+    if (g->is_first)
+        w->first_result = g->result;
+}
+
+/* The ending thread self ends at once, and wakes its joiner to release it,
+ * if that joiner is parked on this hub (one whose wait is over, by a time
+ * limit or a cancel, will not release it) and self is not the last thread
+ * (whose end wakes green_main, maybe on another hub).  1 if so; else the
+ * next context to run here finishes self's exit.  Called locked. */
+static inline int hand_over(struct green__hub *h, struct green *self)
+{
+    struct green *joiner = self->joiner;
+    if (!joiner || joiner->hub != h || joiner->state != GREEN__PARKED ||
+        h->world->live < 2)
+        return 0;
+    mark_done(h, self);
+    green__wake(joiner, 0);
+    return 1;
+}
+
+/* What green__exit does, inlined into green__start too, where every
+ * thread that returns from its function ends: there its last call, to
+ * green__schedule, is a jump (switch_x86_64.S says why). */
+static inline __attribute__((always_inline)) void
+end_thread(struct green__hub *h, void *result)
 {
     struct green *self = h->current;
-    green__tls_exit(self); /* C++ thread_local objects, then keys: glibc's
-                              order */
+    /* C++ thread_local objects, then keys: glibc's order. */
+    if (green__tls_own(self))
+        green__tls_exit(self);
     if (green__thread_exit_hook)
         green__thread_exit_hook(self);
     self->result = result;
@@ -233,23 +297,49 @@ void green__exit(struct green__hub *h, void *result)
         green__unlock();
         exit(0);
     }
+    int handed = hand_over(h, self);
     green__unlock();
-    h->exiting = self;
+    if (!handed)
+        h->exiting = self;
     green__schedule(h);
-    green__assert(!"an ended green thread was resumed");
-    __builtin_unreachable();
 }
 
-/* The rest of green__exit, by the next context to run on the hub. */
-static void finish_exit(struct green__hub *h, struct green *g)
+void green__start(void)
+{
+    struct green__hub *h = green__hub;
+    struct green *self = h->current;
+    green__asan_arrive(self, h->previous);
+    errno = self->saved_errno;
+    if (green__tls_own(self))
+        green__tls_fresh(self);
+    green__reap(h);
+    if (green__program_hook)
+        green__program_hook(self, 1);
+    void *result = self->fn(self->arg);
+    if (green__program_hook)
+        green__program_hook(self, 0);
+    end_thread(h, result);
+}
+
+void green__start_returned(void)
+{
+    green__assert(!"an ended green thread was resumed");
+}
+
+void green__exit(struct green__hub *h, void *result)
+{
+    end_thread(h, result);
+    green__start_returned();
+}
+
+/* The rest of green__exit, by the next context to run on the hub.  Out of
+ * line: green__reap, called after every switch, stays a test. */
+static __attribute__((noinline)) void finish_exit(struct green__hub *h,
+                                                  struct green *g)
 {
     struct green__world *w = h->world;
     green__lock();
-    g->state = GREEN__DONE;
-    h->live--;
-    w->live--;
-    if (g->is_first)
-        w->first_result = g->result;
+    mark_done(h, g);
     if (g->joiner)
         green__wake(g->joiner, 0);
     if (w->live == 0 && w->all_done)
@@ -273,8 +363,10 @@ void green__release(struct green *g)
     green__all_remove(g->hub, g);
     green__unlock();
     green__tsan_released(g);
-    green__specific_free(g);
-    green__tls_release(h, g);
+    if (g->specific)
+        green__specific_free(g);
+    if (green__tls_own(g))
+        green__tls_release(h, g);
     if (g->stack_given) {
         /* The program's again: without the redzones of the frames that
          * were left on it (ASan), and kept. */
@@ -307,10 +399,13 @@ GREEN_EXPORT int green_spawn(green_t **thread, void *(*fn)(void *), void *arg,
     struct green__hub *h = green__hub;
     if (!h)
         return EPERM;
-    return -green__spawn(h, thread, fn, arg, attr);
+    return -green__spawn_on(h, thread, fn, arg, attr, NULL, 0);
 }
 
-static int join_locked(green_t *t, void **result, int64_t timeout_ns)
+/* Inlined: each frame between the joiner and the switch costs a
+ * mispredicted return when the joiner is switched back to. */
+static inline __attribute__((always_inline)) int
+join_locked(green_t *t, void **result, int64_t timeout_ns)
 {
     struct green *self = green__current();
     if (!self)
@@ -321,7 +416,8 @@ static int join_locked(green_t *t, void **result, int64_t timeout_ns)
         return EINVAL;
     if (t->state != GREEN__DONE) {
         t->joiner = self;
-        green__arm_timeout(self, timeout_ns);
+        if (timeout_ns >= 0)
+            green__arm_timeout(self, timeout_ns);
         int r = green__park(self->hub);
         if (r < 0) {
             t->joiner = NULL;
@@ -331,16 +427,20 @@ static int join_locked(green_t *t, void **result, int64_t timeout_ns)
     t->joiner = self; /* joined: a second join is refused till released */
     if (result)
         *result = t->result;
-    green__queue_remove(t);
+    if (t->q)
+        green__queue_remove(t); /* from the hub's zombies */
     return 0;
 }
 
-static int join(green_t *t, void **result, int64_t timeout_ns)
+static inline __attribute__((always_inline)) int join(green_t *t, void **result,
+                                                      int64_t timeout_ns)
 {
     green__lock();
     int r = join_locked(t, result, timeout_ns);
     green__unlock();
-    if (r == 0)
+    if (r == 0 && t->home == green__hub)
+        green__release(t);
+    else if (r == 0)
         green__release_at_home(t);
     return r;
 }

@@ -19,6 +19,11 @@
  * aligned) and linear probing with backward-shift deletion.  It holds at
  * most one entry per address a thread ever had: with the stack pool that
  * is a few thousand at most.
+ *
+ * The address released last is held apart, in front of the table.  A
+ * program that spawns and joins in a loop reuses one stack slot, and so
+ * one address (green.c puts struct green at the same place in a slot):
+ * its handle is then recorded and forgotten without touching the table.
  */
 #include <stdlib.h>
 
@@ -29,10 +34,16 @@
 #define MIN_SLOTS 64
 
 struct green__ended {
-    uintptr_t *slots; /* address | kind, or 0 */
+    uintptr_t last;   /* address | kind of the last released, or 0 */
+    uintptr_t *slots; /* address | kind, or 0; never last's address */
     size_t mask;      /* slot count - 1 */
-    size_t count;
+    size_t count;     /* entries in slots */
 };
+
+static uintptr_t address_of(uintptr_t entry)
+{
+    return entry & ~(uintptr_t)KIND_MASK;
+}
 
 static size_t slot_of(const struct green__ended *e, uintptr_t addr)
 {
@@ -43,7 +54,7 @@ static size_t slot_of(const struct green__ended *e, uintptr_t addr)
 static size_t find(const struct green__ended *e, uintptr_t addr)
 {
     size_t i = slot_of(e, addr);
-    while (e->slots[i] && (e->slots[i] & ~(uintptr_t)KIND_MASK) != addr)
+    while (e->slots[i] && address_of(e->slots[i]) != addr)
         i = (i + 1) & e->mask;
     return i;
 }
@@ -60,7 +71,7 @@ static int grow(struct green__ended *e)
     e->mask = n - 1;
     for (size_t i = 0; old && i <= old_mask; i++)
         if (old[i])
-            e->slots[find(e, old[i] & ~(uintptr_t)KIND_MASK)] = old[i];
+            e->slots[find(e, address_of(old[i]))] = old[i];
     free(old);
     return 0;
 }
@@ -69,16 +80,31 @@ int green__handle_ended(struct green__hub *h, const void *handle)
 {
     struct green__ended *e = h->world->ended;
     uintptr_t addr = (uintptr_t)handle;
-    if (!e || !e->count || (addr & KIND_MASK))
+    if (!e || (addr & KIND_MASK))
+        return 0;
+    if (address_of(e->last) == addr)
+        return (int)(e->last & KIND_MASK);
+    if (!e->count)
         return 0;
     return (int)(e->slots[find(e, addr)] & KIND_MASK);
 }
 
-/* Only threads of the program are recorded: those with a stack of their
- * own or one the program gave, and a number (not adopted contexts, not
- * the hub's own thread).  If the table cannot grow, the handle is not
+/* Put entry into the table.  If it cannot grow, the handle is not
  * remembered: it is then as undefined as POSIX says, which is no worse
  * than before. */
+static void insert(struct green__ended *e, uintptr_t entry)
+{
+    if ((e->count + 1) * 4 > (e->mask + 1) * 3 && grow(e) < 0)
+        return;
+    size_t i = find(e, address_of(entry));
+    if (!e->slots[i])
+        e->count++;
+    e->slots[i] = entry;
+}
+
+/* Only threads of the program are recorded: those with a stack of their
+ * own or one the program gave, and a number (not adopted contexts, not
+ * the hub's own thread).  The one released before goes into the table. */
 void green__handle_retire(struct green__hub *h, const struct green *g)
 {
     uintptr_t addr = (uintptr_t)g;
@@ -88,12 +114,9 @@ void green__handle_retire(struct green__hub *h, const struct green *g)
         !(h->world->ended = calloc(1, sizeof *h->world->ended)))
         return;
     struct green__ended *e = h->world->ended;
-    if ((e->count + 1) * 4 > (e->mask + 1) * 3 && grow(e) < 0)
-        return;
-    size_t i = find(e, addr);
-    if (!e->slots[i])
-        e->count++;
-    e->slots[i] =
+    if (e->last && address_of(e->last) != addr)
+        insert(e, e->last);
+    e->last =
         addr | (g->detached ? GREEN__ENDED_DETACHED : GREEN__ENDED_JOINED);
 }
 
@@ -101,7 +124,13 @@ void green__handle_reuse(struct green__hub *h, const struct green *g)
 {
     struct green__ended *e = h->world->ended;
     uintptr_t addr = (uintptr_t)g;
-    if (!e || !e->count)
+    if (!e)
+        return;
+    if (address_of(e->last) == addr) {
+        e->last = 0;
+        return;
+    }
+    if (!e->count)
         return;
     size_t i = find(e, addr);
     if (!e->slots[i])
@@ -110,7 +139,7 @@ void green__handle_reuse(struct green__hub *h, const struct green *g)
     /* Backward-shift deletion: move up every later entry of the run that
      * would otherwise become unreachable from its home slot. */
     for (size_t j = (i + 1) & e->mask; e->slots[j]; j = (j + 1) & e->mask) {
-        size_t home = slot_of(e, e->slots[j] & ~(uintptr_t)KIND_MASK);
+        size_t home = slot_of(e, address_of(e->slots[j]));
         if (((j - home) & e->mask) >= ((j - i) & e->mask)) {
             e->slots[i] = e->slots[j];
             i = j;

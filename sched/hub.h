@@ -58,7 +58,6 @@ struct green__hub {
     unsigned direct_switches; /* since the hub last polled for I/O */
     unsigned runq_len;
     unsigned batch_left;         /* woken by the last poll and not yet run */
-    unsigned colour;             /* offsets successive stacks' tops (green.c) */
     size_t live;                 /* of its threads, started and not yet ended */
     struct green__queue zombies; /* ended, not yet joined */
     struct green *exiting;       /* ended, still on its stack: reap it */
@@ -80,6 +79,8 @@ struct green__hub {
     struct green__slab *slab_spare; /* ... the one empty slab kept */
     unsigned slab_count;
     unsigned slab_dirty; /* free slots that still hold their pages */
+    void *stack_hot;     /* freed stacks kept whole (stack.c) */
+    unsigned stack_hot_count;
     struct green__fd_entry **fd_pages;
     size_t fd_page_count;
     struct green__pool *offload; /* offload.c's native workers, or NULL */

@@ -58,23 +58,3 @@ struct green *green__queue_pop(struct green__queue *q)
         green__queue_remove(g);
     return g;
 }
-
-void green__all_add(struct green__hub *h, struct green *g)
-{
-    g->all_prev = NULL;
-    g->all_next = h->all;
-    if (h->all)
-        h->all->all_prev = g;
-    h->all = g;
-}
-
-void green__all_remove(struct green__hub *h, struct green *g)
-{
-    if (g->all_prev)
-        g->all_prev->all_next = g->all_next;
-    else if (h->all == g)
-        h->all = g->all_next;
-    if (g->all_next)
-        g->all_next->all_prev = g->all_prev;
-    g->all_prev = g->all_next = NULL;
-}

@@ -30,11 +30,13 @@
  *
  * Freed slots are reused last-in first-out, the slab last released into
  * first, so that spawn+join keeps reusing one warm stack, as the old pool
- * did, with no system call.  Memory comes back in two ways: a slab whose
- * slots are all free is unmapped (one spare is kept, so that a thread
- * spawned and joined in a loop does not map and unmap a slab each time),
- * and beyond DIRTY_MAX freed slots that still hold their pages, a freed
- * slot's pages are dropped with MADV_DONTNEED (guards survive that).
+ * did, with no system call.  The last few freed are not even given back
+ * to their slab: they wait whole, as hot stacks, for the next spawns.  Memory
+ * comes back in two ways: a slab whose slots are all free is unmapped (one
+ * spare is kept, so that a thread spawned and joined in a loop does not map and
+ * unmap a slab each time), and beyond DIRTY_MAX freed slots that still hold
+ * their pages, a freed slot's pages are dropped with MADV_DONTNEED (guards
+ * survive that).
  *
  * Stacks of other sizes (pthread_attr_setstacksize, the hub's own) get a
  * mapping of their own, guarded the same way.  A stack the program gives
@@ -79,6 +81,8 @@
 #define DIRTY_MAX 256
 /* A free slot's index carries this bit while its pages are still there. */
 #define SLOT_DIRTY 0x80000000u
+/* Freed stacks kept whole per hub, outside their slabs (hot stacks). */
+#define HOT_MAX 8
 
 struct green__slab {
     struct green__slab *prev, *next; /* the hub's slabs (slab_insert) */
@@ -106,10 +110,24 @@ static size_t page_size(void)
     return size;
 }
 
+/* Whether valgrind runs us: asked once, so that outside it a spawn and a
+ * join make none of its client requests (each a dozen instructions). */
+static int under_valgrind(void)
+{
+    static int answer = -1;
+    int known = __atomic_load_n(&answer, __ATOMIC_RELAXED);
+    if (known < 0) {
+        known = RUNNING_ON_VALGRIND != 0;
+        __atomic_store_n(&answer, known, __ATOMIC_RELAXED);
+    }
+    return known;
+}
+
+/* A page is a power of two: no division on the way to a stack. */
 static size_t round_to_page(size_t n)
 {
     size_t page = page_size();
-    return (n + page - 1) / page * page;
+    return (n + page - 1) & ~(page - 1);
 }
 
 /* ---- Naming the limit that was hit ----------------------------------------
@@ -219,7 +237,7 @@ static void describe(struct green__stack *s, char *slot, size_t slot_size)
     s->map_size = slot_size;
     s->lo = slot + page_size();
     s->hi = slot + slot_size;
-    s->vg_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+    s->vg_id = under_valgrind() ? VALGRIND_STACK_REGISTER(s->lo, s->hi) : 0;
 }
 
 /* ---- Stacks of their own ------------------------------------------------ */
@@ -402,10 +420,12 @@ static int slab_take(struct green__hub *h, struct green__slab *b,
         h->slab_spare = NULL;
     describe(s, b->base + (size_t)slot * b->slot_size, b->slot_size);
     s->slab = b;
+    s->slot = slot;
     /* memcheck marked what lay below the last thread's stack pointer as
      * unaddressable when it left; the next thread's first frame is written
      * from another stack, before it runs. */
-    VALGRIND_MAKE_MEM_UNDEFINED(s->lo, (size_t)(s->hi - s->lo));
+    if (under_valgrind())
+        VALGRIND_MAKE_MEM_UNDEFINED(s->lo, (size_t)(s->hi - s->lo));
     return 0;
 }
 
@@ -443,7 +463,7 @@ static unsigned dirty_count(const struct green__slab *b)
 static void slab_release(struct green__hub *h, struct green__stack *s)
 {
     struct green__slab *b = s->slab;
-    unsigned slot = (unsigned)(((char *)s->map - b->base) / b->slot_size);
+    unsigned slot = s->slot;
     if (h->slab_dirty < DIRTY_MAX) {
         slot |= SLOT_DIRTY;
         h->slab_dirty++;
@@ -453,8 +473,10 @@ static void slab_release(struct green__hub *h, struct green__stack *s)
     b->free_slots[b->nfree++] = slot;
     b->used--;
     /* Last released into, first to hand out: its slot is the warmest. */
-    slab_unlink(h, b);
-    slab_insert(h, b, 1);
+    if (h->slabs != b) {
+        slab_unlink(h, b);
+        slab_insert(h, b, 1);
+    }
     if (b->used > 0)
         return;
     if (h->slab_spare && h->slab_spare != b) {
@@ -465,13 +487,66 @@ static void slab_release(struct green__hub *h, struct green__stack *s)
     h->slab_spare = b;
 }
 
+/* ---- Hot stacks ----------------------------------------------------------
+ *
+ * A slot released by a thread that just ended is what the next spawn
+ * wants: its pages and its guard are there, its top is in the cache.  Up
+ * to HOT_MAX of them skip the slab: each keeps its descriptor in its own
+ * top bytes, where the next thread's struct green goes, and a spawn takes
+ * the last one back with a few loads.  For the slab they are still in use.
+ * Not under valgrind, which wants each reuse announced (slab_take).
+ */
+struct hot_stack {
+    struct green__stack s;
+    struct hot_stack *next;
+};
+
+static struct hot_stack *hot_of(const struct green__stack *s)
+{
+    return (struct hot_stack *)(s->hi - sizeof(struct hot_stack));
+}
+
+static int hot_take(struct green__hub *h, size_t size, struct green__stack *s)
+{
+    struct hot_stack *hot = h->stack_hot;
+    if (!hot || hot->s.map_size != page_size() + round_to_page(size))
+        return 0;
+    h->stack_hot = hot->next;
+    h->stack_hot_count--;
+    *s = hot->s;
+    return 1;
+}
+
+static int hot_keep(struct green__hub *h, const struct green__stack *s)
+{
+    if (h->stack_hot_count >= HOT_MAX || under_valgrind())
+        return 0;
+    struct hot_stack *hot = hot_of(s);
+    hot->s = *s;
+    hot->next = h->stack_hot;
+    h->stack_hot = hot;
+    h->stack_hot_count++;
+    return 1;
+}
+
+static void hot_drain(struct green__hub *h)
+{
+    while (h->stack_hot) {
+        struct hot_stack *hot = h->stack_hot;
+        struct green__stack s = hot->s;
+        h->stack_hot = hot->next;
+        slab_release(h, &s);
+    }
+    h->stack_hot_count = 0;
+}
+
 /* ---- The interface ------------------------------------------------------ */
 
 int green__stack_alloc(struct green__hub *h, size_t size, int poolable,
                        struct green__stack *s)
 {
     if (poolable)
-        return slab_alloc(h, size, s);
+        return hot_take(h, size, s) ? 0 : slab_alloc(h, size, s);
     return map_single(size, s);
 }
 
@@ -482,26 +557,28 @@ void green__stack_given(struct green__stack *s, void *lo, size_t size)
     s->slab = NULL;
     s->lo = lo;
     s->hi = (char *)lo + size;
-    s->vg_id = VALGRIND_STACK_REGISTER(s->lo, s->hi);
+    s->vg_id = under_valgrind() ? VALGRIND_STACK_REGISTER(s->lo, s->hi) : 0;
 }
 
 void green__stack_release(struct green__hub *h, struct green__stack *s,
                           int poolable)
 {
     (void)poolable; /* the stack knows where it came from */
-    VALGRIND_STACK_DEREGISTER(s->vg_id);
+    if (under_valgrind())
+        VALGRIND_STACK_DEREGISTER(s->vg_id);
     if (!s->map)
         return; /* the program's (green__stack_given) */
-    if (s->slab)
-        slab_release(h, s);
-    else
+    if (!s->slab)
         munmap(s->map, s->map_size);
+    else if (!hot_keep(h, s))
+        slab_release(h, s);
 }
 
 /* At the hub's end: unmap every slab no thread uses any more.  One still
  * in use (a thread stopped by fork) stays mapped, its bookkeeping gone. */
 void green__stack_pool_drain(struct green__hub *h)
 {
+    hot_drain(h);
     while (h->slabs) {
         struct green__slab *b = h->slabs;
         if (b->used == 0) {

@@ -77,38 +77,50 @@ green__switch:
     .size   green__switch, .-green__switch
 
 /* void *green__stack_init(void *top): build the frame green__switch pops on
- * a new stack, returning into the trampoline with a 16-byte aligned rsp.
- * The FPU control state is inherited from the creating thread. */
+ * a new stack, returning into the trampoline, and above it a return address
+ * for green__start, which the trampoline enters by a jump (see there).  The
+ * FPU control state is inherited from the creating thread. */
     .globl  green__stack_init
     .hidden green__stack_init
     .type   green__stack_init, @function
     .p2align 4
 green__stack_init:
     .cfi_startproc
-    leaq    green__trampoline(%rip), %rax
+    leaq    green__trampoline_end(%rip), %rax
     movq    %rax, -8(%rdi)
+    leaq    green__trampoline(%rip), %rax
+    movq    %rax, -16(%rdi)
     xorl    %eax, %eax
-    movq    %rax, -16(%rdi)     /* rbp = 0: frame-pointer walks stop here */
-    movq    %rax, -24(%rdi)
+    movq    %rax, -24(%rdi)     /* rbp = 0: frame-pointer walks stop here */
     movq    %rax, -32(%rdi)
     movq    %rax, -40(%rdi)
     movq    %rax, -48(%rdi)
     movq    %rax, -56(%rdi)
     movq    %rax, -64(%rdi)
-    stmxcsr -64(%rdi)
-    fnstcw  -60(%rdi)
-    leaq    -64(%rdi), %rax
+    movq    %rax, -72(%rdi)
+    stmxcsr -72(%rdi)
+    fnstcw  -68(%rdi)
+    leaq    -72(%rdi), %rax
     ret
     .cfi_endproc
     .size   green__stack_init, .-green__stack_init
 
+/* A jump, not a call: a thread's first return (into here) takes one entry
+ * off the CPU's return stack buffer, and the call to green__switch it ends
+ * with (green__start tail-calls green__schedule) puts back one, at the site
+ * its creator's switch was called from, so that the creator's returns after
+ * the thread ends stay predicted.  A call here would add an entry, and
+ * mispredict every return of a joiner's chain: a third of a spawn+join.
+ * green__start finds green__trampoline_end as its return address. */
     .type   green__trampoline, @function
     .p2align 4
 green__trampoline:
     .cfi_startproc
     .cfi_undefined %rip
-    call    green__start@PLT
-    ud2                         /* green__start never returns */
+    jmp     green__start@PLT
+green__trampoline_end:
+    call    green__start_returned@PLT  /* never returns */
+    ud2
     .cfi_endproc
     .size   green__trampoline, .-green__trampoline
 

@@ -35,6 +35,7 @@ struct green__stack {
     char *lo, *hi;            /* usable range: the stack grows down from hi */
     struct green__slab *slab; /* the slab it is a slot of, or NULL if it is
                                  a mapping of its own (stack.c) */
+    unsigned slot;            /* ... and which slot */
     unsigned vg_id;           /* valgrind's name for it */
 };
 
@@ -108,15 +109,19 @@ static inline void green__sig_flags_clear(struct green *g, unsigned char bits)
 void green__switch(void **save_sp, void *new_sp);
 /* Prepare a fresh stack whose top is 16-byte aligned; returns its sp. */
 void *green__stack_init(void *top);
-/* Where every new green thread begins, on its own stack. */
-void green__start(void) __attribute__((noreturn));
+/* Where every new green thread begins, on its own stack.  It never
+ * returns, but is not declared so: it ends with a jump to green__schedule
+ * (switch_x86_64.S says why), and a return reaches
+ * green__start_returned. */
+void green__start(void);
+void green__start_returned(void) __attribute__((noreturn));
 
 void green__queue_push(struct green__queue *q, struct green *g);
 void green__queue_push_front(struct green__queue *q, struct green *g);
 struct green *green__queue_pop(struct green__queue *q);
 void green__queue_remove(struct green *g);
 
-/* The hub's list of every thread not yet released (queue.c). */
+/* The hub's list of every thread not yet released (green.c). */
 void green__all_add(struct green__hub *h, struct green *g);
 void green__all_remove(struct green__hub *h, struct green *g);
 

@@ -260,15 +260,9 @@ int green__tls_create(struct green__hub *h, struct green *g, void *room)
  * library's TLS image leaves the ctype table pointers (isalpha, toupper)
  * NULL: glibc sets them as a thread starts (__ctype_init), and so does
  * installing the global locale, which a reused block also needs. */
-/* Whether g runs on a block of its own, not on the OS thread's. */
-static bool own_tls(const struct green *g)
-{
-    return g->tls != g->hub->native_tp;
-}
-
 void green__tls_fresh(struct green *g)
 {
-    if (!own_tls(g))
+    if (!green__tls_own(g))
         return;
     uselocale(LC_GLOBAL_LOCALE);
     if (g->tls_reused)
@@ -277,14 +271,14 @@ void green__tls_fresh(struct green *g)
 
 void green__tls_exit(struct green *g)
 {
-    if (own_tls(g))
+    if (green__tls_own(g))
         abi.call_dtors();
 }
 
 void green__tls_rehome(struct green *g, struct green__hub *to)
 {
     char *tcb = g->tls;
-    if (!own_tls(g)) {
+    if (!green__tls_own(g)) {
         g->tls = to->native_tp; /* shared: the OS thread's it runs on */
         return;
     }
@@ -297,7 +291,7 @@ void green__tls_rehome(struct green *g, struct green__hub *to)
 void green__tls_release(struct green__hub *h, struct green *g)
 {
     void *tcb = g->tls;
-    if (!own_tls(g))
+    if (!green__tls_own(g))
         return;
     g->tls = h->native_tp;
     if (h->tls_pool_count < POOL_MAX) {

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hub.h"
 #include "tls_x86_64.h"
 
 struct green;
@@ -38,6 +39,13 @@ size_t green__tls_stack_room(void);
 /* Give g a TLS block and thread descriptor of its own, for hub h; room is
  * green__tls_stack_room() bytes of its stack.  0 or -EAGAIN. */
 int green__tls_create(struct green__hub *h, struct green *g, void *room);
+/* Whether g has a block of its own (private TLS), not its OS thread's:
+ * the calls below do nothing for one that has not, and callers on the hot
+ * path ask first. */
+static inline bool green__tls_own(const struct green *g)
+{
+    return g->tls != g->hub->native_tp;
+}
 /* On g's own stack, as it starts: reset what a reused block carries. */
 void green__tls_fresh(struct green *g);
 /* On g's own stack, as it ends: run its C++ thread_local destructors. */

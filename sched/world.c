@@ -51,11 +51,6 @@ void green__lock_wait(struct green__world *w)
     }
 }
 
-uint64_t green__next_id(struct green__world *w)
-{
-    return __atomic_fetch_add(&w->next_id, 1, __ATOMIC_RELAXED);
-}
-
 void green__world_add(struct green__hub *h)
 {
     struct green__world *w = h->world;

@@ -67,8 +67,12 @@ static inline void green__unlock(void)
         __atomic_store_n(&w->lock, 0, __ATOMIC_RELEASE);
 }
 
-/* A new thread number (green ids are unique across hubs). */
-uint64_t green__next_id(struct green__world *w);
+/* A new thread number (green ids are unique across hubs).  Called
+ * locked, or before any worker started: a plain increment. */
+static inline uint64_t green__next_id(struct green__world *w)
+{
+    return w->next_id++;
+}
 
 /* Add a hub to its world (the first one is the process's own). */
 void green__world_add(struct green__hub *h);

@@ -30,6 +30,10 @@ X(thread_main_waits_for_detached)
 X(thread_spawn_join_many)
 X(thread_small_stack)
 
+/* test_spawn.c */
+X(spawn_join_switches_straight_back)
+X(spawn_join_timed_out_as_thread_ends)
+
 /* test_sleep.c */
 X(sleep_10000_wake_in_deadline_order)
 X(sleep_einval_and_lower_bound)
