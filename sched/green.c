@@ -398,8 +398,9 @@ GREEN_EXPORT int green_spawn(green_t **thread, void *(*fn)(void *), void *arg,
 {
     struct green__hub *h = green__hub;
     if (!h)
-        return EPERM;
-    return -green__spawn_on(h, thread, fn, arg, attr, NULL, 0);
+        return green__api_result(-EPERM);
+    return green__api_result(
+        green__spawn_on(h, thread, fn, arg, attr, NULL, 0));
 }
 
 /* Inlined: each frame between the joiner and the switch costs a
@@ -409,11 +410,11 @@ join_locked(green_t *t, void **result, int64_t timeout_ns)
 {
     struct green *self = green__current();
     if (!self)
-        return EPERM;
+        return -EPERM;
     if (t == self)
-        return EDEADLK;
+        return -EDEADLK;
     if (t->detached || t->joiner)
-        return EINVAL;
+        return -EINVAL;
     if (t->state != GREEN__DONE) {
         t->joiner = self;
         if (timeout_ns >= 0)
@@ -421,7 +422,7 @@ join_locked(green_t *t, void **result, int64_t timeout_ns)
         int r = green__park(self->hub);
         if (r < 0) {
             t->joiner = NULL;
-            return -r; /* ETIMEDOUT, or ECANCELED (preload) */
+            return r; /* -ETIMEDOUT, or -ECANCELED (preload) */
         }
     }
     t->joiner = self; /* joined: a second join is refused till released */
@@ -447,13 +448,13 @@ static inline __attribute__((always_inline)) int join(green_t *t, void **result,
 
 GREEN_EXPORT int green_join(green_t *thread, void **result)
 {
-    return join(thread, result, GREEN_FOREVER);
+    return green__api_result(join(thread, result, GREEN_FOREVER));
 }
 
 GREEN_EXPORT int green_timedjoin(green_t *thread, void **result,
                                  int64_t timeout_ns)
 {
-    return join(thread, result, timeout_ns);
+    return green__api_result(join(thread, result, timeout_ns));
 }
 
 GREEN_EXPORT int green_detach(green_t *t)
@@ -461,7 +462,7 @@ GREEN_EXPORT int green_detach(green_t *t)
     green__lock();
     if (t->detached || t->joiner) {
         green__unlock();
-        return EINVAL;
+        return green__api_result(-EINVAL);
     }
     t->detached = 1; /* once released, its handle stands for a detached
                         thread */
