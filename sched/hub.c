@@ -127,10 +127,17 @@ static inline void switch_to(struct green__hub *h, struct green *next)
         green__reap(h);
 }
 
+/* Whether the next switch may go straight to a runnable thread; if not,
+ * it goes to the hub, which polls for I/O first. */
+static inline int may_switch_directly(const struct green__hub *h)
+{
+    return h->direct_switches < DIRECT_SWITCH_LIMIT || h->batch_left;
+}
+
 static inline void schedule(struct green__hub *h)
 {
     struct green *next = NULL;
-    if (h->direct_switches < DIRECT_SWITCH_LIMIT || h->batch_left)
+    if (may_switch_directly(h))
         next = runq_pop(h);
     if (next)
         h->direct_switches++;
@@ -144,11 +151,35 @@ void green__schedule(struct green__hub *h)
     schedule(h);
 }
 
+/* Yield where another thread is runnable and no poll is due: self goes
+ * to the back of the run queue and its head runs, so the queue keeps its
+ * length. */
+static inline void yield_directly(struct green__hub *h, struct green *self)
+{
+    struct green *next = h->runq_head;
+    if (h->batch_left)
+        h->batch_left--;
+    h->direct_switches++;
+    self->run_next = NULL;
+    if (next->run_next) {
+        h->runq_head = next->run_next;
+        h->runq_tail->run_next = self;
+    } else {
+        h->runq_head = self;
+    }
+    h->runq_tail = self;
+    switch_to(h, next);
+}
+
 void green__yield(struct green__hub *h)
 {
     struct green *self = h ? h->current : NULL;
     if (!self || self == h->hub_thread)
         return;
+    if (__builtin_expect(h->runq_head && may_switch_directly(h), 1)) {
+        yield_directly(h, self);
+        return;
+    }
     /* Alone, yield through the hub: it polls I/O on the way, so a thread
      * that yields in a loop does not starve the ones waiting for fds. */
     if (!h->runq_head) {
