@@ -343,7 +343,8 @@ void green__disarm_watchers(struct green__hub *h, struct green *g);
 
 /* Switch to the next runnable thread (or the hub) and come back later. */
 void green__schedule(struct green__hub *h);
-/* green_yield on h (NULL: no hub): go to the back of the run queue. */
+/* green_yield on h (NULL: no hub): the caller goes to the back of the run
+ * queue, and the next runnable thread runs (or the hub, to poll). */
 void green__yield(struct green__hub *h);
 
 void green__queue_push(struct green__queue *q, struct green *g);
