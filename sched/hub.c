@@ -90,7 +90,9 @@ __attribute__((cold)) void green__set_os_sigmask(struct green__hub *h,
  * The straight path of every switch.  Everything a switch may have to do
  * besides moving registers is checked here and done out of line, so that
  * the common switch (same signal mask, same TLS, CPU clocks off, nobody to
- * reap) costs a few compares.
+ * reap) costs a few compares.  self is the running thread, next another
+ * (gdb's bt and scripts/greenrun-gdb.py show a switched-out thread's
+ * innermost frame as switch_to).
  *
  * errno: green threads on the OS thread's TLS share its errno, so each
  * keeps its own value across a switch in saved_errno.  Its slot is fixed
@@ -99,11 +101,9 @@ __attribute__((cold)) void green__set_os_sigmask(struct green__hub *h,
  * there, out of reach of the others: the copy is of no use to it, and of
  * no harm (it writes back what the slot held when it left).
  */
-static inline void switch_to(struct green__hub *h, struct green *next)
+static inline void switch_to(struct green__hub *h, struct green *self,
+                             struct green *next)
 {
-    struct green *self = h->current;
-    if (self == next)
-        return;
     self->saved_errno = *h->native_errno;
     /* The OS thread blocks what the running thread blocks.  Set before
      * the switch: a signal it lets through is taken while self is still
@@ -143,7 +143,8 @@ static inline void schedule(struct green__hub *h)
         h->direct_switches++;
     else
         next = h->hub_thread;
-    switch_to(h, next);
+    if (next != h->current)
+        switch_to(h, h->current, next);
 }
 
 void green__schedule(struct green__hub *h)
@@ -168,7 +169,7 @@ static inline void yield_directly(struct green__hub *h, struct green *self)
         h->runq_head = self;
     }
     h->runq_tail = self;
-    switch_to(h, next);
+    switch_to(h, self, next);
 }
 
 void green__yield(struct green__hub *h)
@@ -384,7 +385,7 @@ static void *hub_main(void *arg)
         h->batch_left = h->runq_len;
         struct green *next = runq_pop(h);
         if (next)
-            switch_to(h, next);
+            switch_to(h, h->current, next);
     }
     return NULL;
 }
