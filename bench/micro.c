@@ -48,7 +48,7 @@ enum {
 };
 
 /* The targets from the design brief. */
-#define SWITCH_MAX_NS 25.0
+#define SWITCH_MAX_NS 10.0 /* issue 15 (the brief asked <= 25) */
 #define SWITCH_MIN_RATIO 50.0
 #define SPAWN_MIN_RATIO 20.0
 #define SPAWN_MAX_NS 100.0     /* issue 15 */
@@ -588,7 +588,7 @@ static void print_timed(const struct timed *t)
     printf("|---|--:|--:|--:|---|---|\n");
     row("switch: yield ping-pong (green) vs mutex+cond ping-pong "
         "(pthread), per switch",
-        t, B_YIELD, B_PTHREAD_PP, "green <= 25 ns and >= 50x",
+        t, B_YIELD, B_PTHREAD_PP, "green <= 10 ns and >= 50x",
         yield <= SWITCH_MAX_NS && sw_ratio >= SWITCH_MIN_RATIO &&
             yield_bad_runs == 0);
     row("switch: mutex+cond ping-pong (both), per hand-off", t, B_GREEN_PP,

@@ -19,6 +19,7 @@
  * watcher (a deadlocked program then hangs quietly, as it would natively,
  * instead of spinning).
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -48,7 +49,7 @@ struct green *green__current(void)
     return h->current;
 }
 
-void green__runq_push(struct green__hub *h, struct green *g)
+static inline void runq_push(struct green__hub *h, struct green *g)
 {
     h->runq_len++;
     g->run_next = NULL;
@@ -57,6 +58,11 @@ void green__runq_push(struct green__hub *h, struct green *g)
     else
         h->runq_head = g;
     h->runq_tail = g;
+}
+
+void green__runq_push(struct green__hub *h, struct green *g)
+{
+    runq_push(h, g);
 }
 
 static struct green *runq_pop(struct green__hub *h)
@@ -73,7 +79,9 @@ static struct green *runq_pop(struct green__hub *h)
     return g;
 }
 
-void green__set_os_sigmask(struct green__hub *h, uint64_t mask)
+/* Cold: threads that never change their masks all share one. */
+__attribute__((cold)) void green__set_os_sigmask(struct green__hub *h,
+                                                 uint64_t mask)
 {
     sigset_t set;
     memset(&set, 0, sizeof set);
@@ -82,20 +90,31 @@ void green__set_os_sigmask(struct green__hub *h, uint64_t mask)
     green__real.pthread_sigmask(SIG_SETMASK, &set, NULL);
 }
 
-static void switch_to(struct green__hub *h, struct green *next)
+/*
+ * The straight path of every switch.  Everything a switch may have to do
+ * besides moving registers is checked here and done out of line, so that
+ * the common switch (same signal mask, same TLS, CPU clocks off, nobody to
+ * reap) costs a few compares.  self is the running thread, next another
+ * (gdb's bt and scripts/greenrun-gdb.py show a switched-out thread's
+ * innermost frame as switch_to).
+ *
+ * errno: green threads on the OS thread's TLS share its errno, so each
+ * keeps its own value across a switch in saved_errno.  Its slot is fixed
+ * for the OS thread (native_errno), which spares a call to
+ * __errno_location.  A thread with a TLS block of its own has its errno
+ * there, out of reach of the others: the copy is of no use to it, and of
+ * no harm (it writes back what the slot held when it left).
+ */
+static inline void switch_to(struct green__hub *h, struct green *self,
+                             struct green *next)
 {
-    struct green *self = h->current;
-    if (self == next)
-        return;
+    self->saved_errno = *h->native_errno;
     /* The OS thread blocks what the running thread blocks.  Set before
      * the switch: a signal it lets through is taken while self is still
-     * current, and handed to a thread that takes it (hooks/deliver.c).
-     * Threads that never change their masks all share one: no system
-     * call. */
+     * current, and handed to a thread that takes it (hooks/deliver.c). */
     green__apply_os_sigmask(h, next->sigmask);
-    self->saved_errno = errno;
     h->stats.switches++;
-    if (green__cpu_clocks_wanted())
+    if (__builtin_expect(green__cpu_clocks_wanted(), 0))
         green__cpu_account(h, self);
     h->previous = self;
     h->current = next;
@@ -107,20 +126,73 @@ static void switch_to(struct green__hub *h, struct green *next)
     green__switch(&self->sp, next->sp);
     /* Back on our own stack: someone switched to us. */
     green__asan_arrive(self, h->previous);
-    errno = self->saved_errno;
-    green__reap(h);
+    *h->native_errno = self->saved_errno;
+    if (__builtin_expect(h->exiting != NULL, 0))
+        green__reap(h);
 }
 
-void green__schedule(struct green__hub *h)
+/* Whether the next switch may go straight to a runnable thread; if not,
+ * it goes to the hub, which polls for I/O first. */
+static inline int may_switch_directly(const struct green__hub *h)
+{
+    return h->direct_switches < DIRECT_SWITCH_LIMIT || h->batch_left;
+}
+
+static inline void schedule(struct green__hub *h)
 {
     struct green *next = NULL;
-    if (h->direct_switches < DIRECT_SWITCH_LIMIT || h->batch_left)
+    if (may_switch_directly(h))
         next = runq_pop(h);
     if (next)
         h->direct_switches++;
     else
         next = h->hub_thread;
-    switch_to(h, next);
+    if (next != h->current)
+        switch_to(h, h->current, next);
+}
+
+void green__schedule(struct green__hub *h)
+{
+    schedule(h);
+}
+
+/* Yield where another thread is runnable and no poll is due: self goes
+ * to the back of the run queue and its head runs, so the queue keeps its
+ * length. */
+static inline void yield_directly(struct green__hub *h, struct green *self)
+{
+    struct green *next = h->runq_head;
+    if (h->batch_left)
+        h->batch_left--;
+    h->direct_switches++;
+    self->run_next = NULL;
+    if (next->run_next) {
+        h->runq_head = next->run_next;
+        h->runq_tail->run_next = self;
+    } else {
+        h->runq_head = self;
+    }
+    h->runq_tail = self;
+    switch_to(h, self, next);
+}
+
+void green__yield(struct green__hub *h)
+{
+    struct green *self = h ? h->current : NULL;
+    if (!self || self == h->hub_thread)
+        return;
+    if (__builtin_expect(h->runq_head && may_switch_directly(h), 1)) {
+        yield_directly(h, self);
+        return;
+    }
+    /* Alone, yield through the hub: it polls I/O on the way, so a thread
+     * that yields in a loop does not starve the ones waiting for fds. */
+    if (!h->runq_head) {
+        h->direct_switches = UINT_MAX;
+        h->batch_left = 0;
+    }
+    runq_push(h, self);
+    schedule(h);
 }
 
 void green__disarm_watchers(struct green__hub *h, struct green *g)
@@ -317,7 +389,7 @@ static void *hub_main(void *arg)
         h->batch_left = h->runq_len;
         struct green *next = runq_pop(h);
         if (next)
-            switch_to(h, next);
+            switch_to(h, h->current, next);
     }
     return NULL;
 }
@@ -394,6 +466,7 @@ struct green__hub *green__hub_create(size_t default_stack,
     h->tid = gettid();
     h->default_stack = default_stack;
     h->native_tp = green__tp_get();
+    h->native_errno = &errno;
     ev_set_syserr_cb(on_libev_error);
     ev_async_init(&h->wakeup, on_wakeup);
     if (start_hub_thread(h) < 0)

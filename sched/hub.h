@@ -85,6 +85,7 @@ struct green__hub {
     size_t fd_page_count;
     struct green__pool *offload; /* offload.c's native workers, or NULL */
     void *native_tp;             /* the OS thread's own thread pointer */
+    int *native_errno;           /* ... and its errno (hub.c switch_to) */
     unsigned char private_tls;   /* new threads get their own (tls.c) */
     unsigned tls_pool_count;
     void *tls_pool; /* ended threads' blocks, linked through their first word */
@@ -169,6 +170,9 @@ void green__disarm_watchers(struct green__hub *h, struct green *g);
 
 /* Switch to the next runnable thread (or the hub) and come back later. */
 void green__schedule(struct green__hub *h);
+/* green_yield on h (NULL: no hub): the caller goes to the back of the run
+ * queue, and the next runnable thread runs (or the hub, to poll). */
+void green__yield(struct green__hub *h);
 
 /* ---- Timeouts (timeout.c) ---------------------------------------------- */
 

@@ -9,6 +9,15 @@
  * frame of every green stack with an undefined return address, so unwinding
  * stops there instead of wandering into the stack's header.
  *
+ * Storing MXCSR and the x87 control word is cheap, loading them is not
+ * (ldmxcsr and fldcw cost more than the rest of the switch together), and
+ * nearly every switch is between threads whose words are equal.  So both
+ * are stored on every switch, since the thread may have changed them since
+ * its last one (fesetround), and loaded only if the incoming thread's saved
+ * words differ from the ones just stored, which are what the FPU holds.
+ * MXCSR is compared whole, status flags included, so each thread keeps its
+ * own flags as before.
+ *
  * Frame left on a switched-out stack, from its saved sp upwards:
  *   +0 mxcsr (4 bytes) and x87 control word (2 bytes, padded)
  *   +8 r15, +16 r14, +24 r13, +32 r12, +40 rbx, +48 rbp, +56 return address
@@ -43,15 +52,21 @@ green__switch:
     .cfi_rel_offset %r15, 0
     subq    $8, %rsp
     .cfi_adjust_cfa_offset 8
+    .cfi_remember_state
     stmxcsr (%rsp)
     fnstcw  4(%rsp)
+    movl    (%rsi), %eax
+    cmpl    (%rsp), %eax
+    jne     .Lload_fpu
+    movzwl  4(%rsi), %eax
+    cmpw    4(%rsp), %ax
+    jne     .Lload_fpu
+.Lfpu_loaded:
 
     movq    %rsp, (%rdi)
     movq    %rsi, %rsp
     /* From here on the same CFI describes the new stack's identical frame. */
 
-    ldmxcsr (%rsp)
-    fldcw   4(%rsp)
     addq    $8, %rsp
     .cfi_adjust_cfa_offset -8
     popq    %r15
@@ -73,6 +88,13 @@ green__switch:
     .cfi_adjust_cfa_offset -8
     .cfi_restore %rbp
     ret
+
+    /* Out of line: the frame is still the outgoing thread's, whole. */
+    .cfi_restore_state
+.Lload_fpu:
+    ldmxcsr (%rsi)
+    fldcw   4(%rsi)
+    jmp     .Lfpu_loaded
     .cfi_endproc
     .size   green__switch, .-green__switch
 

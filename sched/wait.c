@@ -12,18 +12,7 @@
 
 GREEN_EXPORT void green_yield(void)
 {
-    struct green__hub *h = green__hub;
-    struct green *self = green__current();
-    if (!self)
-        return;
-    /* Alone, yield through the hub: it polls I/O on the way, so a thread
-     * that yields in a loop does not starve the ones waiting for fds. */
-    if (!h->runq_head) {
-        h->direct_switches = UINT_MAX;
-        h->batch_left = 0;
-    }
-    green__runq_push(h, self);
-    green__schedule(h);
+    green__yield(green__hub);
 }
 
 GREEN_EXPORT int green_sleep(int64_t ns)

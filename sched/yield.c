@@ -35,8 +35,7 @@ void green__yield_if_others(struct green__hub *h)
     if (h->live > 1 && h->loop)
         ev_run(h->loop, EVRUN_NOWAIT);
     if (h->runq_head) {
-        green__runq_push(h, h->current);
-        green__schedule(h);
+        green__yield(h);
         /* Others counted their calls meanwhile: start afresh. */
         s->calls = 0;
     }

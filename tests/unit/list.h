@@ -11,6 +11,7 @@
 X(switch_preserves_registers)
 X(switch_preserves_callee_saved)
 X(switch_preserves_fp_control)
+X(switch_keeps_fp_words_that_differ_alone)
 
 /* test_errno.c */
 X(errno_per_green_thread)

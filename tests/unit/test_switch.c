@@ -360,3 +360,82 @@ TEST(switch_preserves_fp_control)
     ASSERT(fa[0].third > fa[1].third);
     ASSERT(fa[0].lthird > fa[1].lthird);
 }
+
+/*
+ * The switch loads the incoming thread's words only where they differ from
+ * the outgoing one's, so each pairing matters: four threads take turns,
+ * one with only its MXCSR rounding changed, one with only an MXCSR status
+ * flag set, one with only its x87 rounding changed, one with neither.  The
+ * turns pass between threads whose words differ in MXCSR alone, in the x87
+ * word alone, in a status flag alone, and in both.  Each thread must find
+ * its own words, every bit of them, after every yield.
+ */
+#define MXCSR_ZE 0x0004u /* divide-by-zero status flag */
+
+struct fp_alone_arg {
+    unsigned mx_or;
+    unsigned short cw_or;
+    unsigned mx_seen; /* the first word that differed, or the expected */
+    unsigned short cw_seen;
+};
+
+static void *fp_alone_worker(void *arg)
+{
+    struct fp_alone_arg *fa = arg;
+    unsigned mx0 = get_mxcsr();
+    unsigned short cw0 = get_x87cw();
+    unsigned mx = mx0 | fa->mx_or;
+    unsigned short cw = (unsigned short)(cw0 | fa->cw_or);
+
+    set_mxcsr(mx);
+    set_x87cw(cw);
+    fa->mx_seen = mx;
+    fa->cw_seen = cw;
+    for (int i = 0; i < ROUNDS; i++) {
+        green_yield();
+        unsigned now_mx = get_mxcsr();
+        unsigned short now_cw = get_x87cw();
+        if (now_mx != mx || now_cw != cw) {
+            fa->mx_seen = now_mx;
+            fa->cw_seen = now_cw;
+            break;
+        }
+    }
+    set_mxcsr(mx0);
+    set_x87cw(cw0);
+    return NULL;
+}
+
+static void *fp_alone_main(void *arg)
+{
+    struct fp_alone_arg *fa = arg;
+    green_t *t[4];
+
+    for (int i = 0; i < 4; i++)
+        ASSERT_EQ(green_spawn(&t[i], fp_alone_worker, &fa[i], NULL), 0);
+    for (int i = 0; i < 4; i++)
+        ASSERT_EQ(green_join(t[i], NULL), 0);
+    return NULL;
+}
+
+TEST(switch_keeps_fp_words_that_differ_alone)
+{
+    /* In turn order: MXCSR rounding, a status flag, x87 rounding, none. */
+    struct fp_alone_arg fa[4] = {
+        {MXCSR_RC_UP, 0, 0, 0},
+        {MXCSR_ZE, 0, 0, 0},
+        {0, X87_RC_DOWN, 0, 0},
+        {0, 0, 0, 0},
+    };
+    unsigned mx0 = get_mxcsr();
+    unsigned short cw0 = get_x87cw();
+
+    /* Valgrind keeps no MXCSR status flags. */
+    if (test_under_valgrind())
+        fa[1].mx_or = MXCSR_RC_DOWN;
+    test_run_green(fp_alone_main, fa);
+    for (int i = 0; i < 4; i++) {
+        ASSERT_EQ(fa[i].mx_seen, mx0 | fa[i].mx_or);
+        ASSERT_EQ(fa[i].cw_seen, (unsigned short)(cw0 | fa[i].cw_or));
+    }
+}
