@@ -19,7 +19,7 @@ GREEN_EXPORT int green_sleep(int64_t ns)
 {
     struct green *self = green__current();
     if (ns < 0)
-        return EINVAL;
+        return green__api_result(-EINVAL);
     if (!self) {
         struct timespec ts = {ns / 1000000000, ns % 1000000000};
         while (green__real.nanosleep(&ts, &ts) < 0 && errno == EINTR)
