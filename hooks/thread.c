@@ -7,7 +7,6 @@
  * pthread_t, the value it had before our constructor, so glibc functions
  * called on it keep working.
  */
-#include <signal.h>
 #include <stdlib.h>
 #include <sys/single_threaded.h>
 
@@ -99,34 +98,18 @@ static int sigmask_of(const pthread_attr_t *attr, uint64_t *mask)
     return 1;
 }
 
-static void *end_at_once(void *arg)
-{
-    return arg;
-}
-
-/* glibc takes its internal locks (malloc's arena locks, stdio's FILE locks)
- * only once its own pthread_create has made a second thread: it then
- * clears __libc_single_threaded, which libstdc++ reads too, and makes the
- * stdio streams lock; no public call does the same.  Green threads are
- * made without it, so the first one also makes a native thread that ends
- * at once (its signals blocked: it must take none of the program's).  From
- * then on glibc locks as in any threaded process, which a thread parked
- * inside fprintf, or preempted between the load and the store of an
- * unlocked reference count, needs.  With several workers glibc knows
- * already. */
+/* glibc's malloc takes its arena locks, and libstdc++ makes its reference
+ * counts atomic, only once __libc_single_threaded is false, which glibc's
+ * own pthread_create makes it (with several workers it ran already).
+ * Green threads are made without it, so the first one makes the same
+ * write: else a thread switched out inside malloc, or preempted between
+ * the load and the store of a reference count, leaves them half changed
+ * under the next (rsyslogd aborted: "break adjusted to free malloc
+ * space").  A native thread would do it too, but greenrun starts none. */
 static void tell_glibc_threads_exist(void)
 {
-    pthread_attr_t attr;
-    sigset_t all;
-    pthread_t t;
-    if (!__libc_single_threaded || pthread_attr_init(&attr) != 0)
-        return;
-    sigfillset(&all);
-    if (pthread_attr_setsigmask_np(&attr, &all) == 0 &&
-        pthread_attr_setstacksize(&attr, PTHREAD_STACK_MIN) == 0 &&
-        real()->pthread_create(&t, &attr, end_at_once, NULL) == 0)
-        real()->pthread_join(t, NULL);
-    pthread_attr_destroy(&attr);
+    if (__libc_single_threaded)
+        __libc_single_threaded = 0;
 }
 
 HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,

@@ -1,12 +1,11 @@
 #!/usr/bin/env bats
-# Feature: glibc's malloc under green threads.  glibc takes its internal
-# locks (malloc's arena locks, stdio's FILE locks) only once its own
-# pthread_create has made a second thread, so greenrun's first green
-# thread tells it the process has threads; and a thread whose time slice
-# ran out inside malloc yields at the next safe point after it, never at
-# the system calls malloc makes (brk, mmap, munmap...) while it holds an
-# arena lock, which fork and greenrun's own allocations would then wait
-# for in the kernel.  Found with rsyslogd under load, which aborted with
+# Feature: glibc's malloc under green threads.  malloc takes its arena
+# locks only once __libc_single_threaded is false, which glibc's own
+# pthread_create makes it, so greenrun's first green thread clears it
+# too; and a thread whose time slice ran out inside malloc yields at the
+# next safe point after it, never at the system calls malloc makes (brk,
+# mmap, munmap...) while it holds an arena lock, which fork and
+# greenrun's own allocations would then wait for in the kernel.  Found with rsyslogd under load, which aborted with
 # glibc's "break adjusted to free malloc space".
 
 load helpers
