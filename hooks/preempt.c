@@ -16,7 +16,8 @@
  *     thread resumes and the handler returns;
  *   - otherwise the thread is marked, and it yields at the next safe point
  *     it reaches: leaving its last greenrun frame (trap.c), or the end of
- *     a trapped system call.
+ *     a trapped system call other than those malloc makes inside its
+ *     locks (brk, mmap...: trap.c).
  *
  * Program code may still hold a lock of libc's when it is preempted (a
  * qsort comparator, a dl_iterate_phdr callback): another thread wanting

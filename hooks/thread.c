@@ -8,6 +8,7 @@
  * called on it keep working.
  */
 #include <stdlib.h>
+#include <sys/single_threaded.h>
 
 #include "deliver.h"
 #include "hook.h"
@@ -97,6 +98,20 @@ static int sigmask_of(const pthread_attr_t *attr, uint64_t *mask)
     return 1;
 }
 
+/* glibc's malloc takes its arena locks, and libstdc++ makes its reference
+ * counts atomic, only once __libc_single_threaded is false, which glibc's
+ * own pthread_create makes it (with several workers it ran already).
+ * Green threads are made without it, so the first one makes the same
+ * write: else a thread switched out inside malloc, or preempted between
+ * the load and the store of a reference count, leaves them half changed
+ * under the next (rsyslogd aborted: "break adjusted to free malloc
+ * space").  A native thread would do it too, but greenrun starts none. */
+static void tell_glibc_threads_exist(void)
+{
+    if (__libc_single_threaded)
+        __libc_single_threaded = 0;
+}
+
 HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
                         void *(*fn)(void *), void *arg)
 {
@@ -108,6 +123,7 @@ HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,
     read_attr(attr, &req);
     req.attr.name = green_name(self); /* as a new OS thread inherits it */
     green__shim_start_workers(self->hub);
+    tell_glibc_threads_exist();
     green__thread_exit_hook = hook__thread_ends; /* its kept signals go */
     uint64_t own = self->sigmask, mask, held = 0;
     int masked = sigmask_of(attr, &mask);

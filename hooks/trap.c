@@ -125,14 +125,16 @@ NO_TRACE static struct green *traced(struct green__hub **hub)
 
 /* Leaving the last greenrun frame is a safe point: run the handlers of
  * signals that arrived inside greenrun (deliver.c), and yield if a time
- * slice ran out where the thread could not be preempted.  The depth is
- * still 1 meanwhile, so their own system calls are let through. */
+ * slice ran out where the thread could not be preempted - unless safe is
+ * 0: the yield then waits for the next safe point.  The depth is still 1
+ * meanwhile, so their own system calls are let through. */
 NO_TRACE static void leave_last_frame(struct green__hub *h, struct green *g,
-                                      uintptr_t returns_to, const uintptr_t *sp)
+                                      uintptr_t returns_to, const uintptr_t *sp,
+                                      int safe)
 {
     if (g->sig_flags & GREEN__SIG_DUE)
         hook__take_signals(g);
-    if (hook__hub(h)->preempt_wanted) {
+    if (safe && hook__hub(h)->preempt_wanted) {
         hook__preempt_at_safe_point(h, returns_to, sp);
         h = green__hub;
     }
@@ -154,13 +156,19 @@ NO_TRACE void hook__trap_return(struct green *g, unsigned depth)
         hook__hub(g->hub)->trap_selector = SYSCALL_DISPATCH_FILTER_ALLOW;
 }
 
+NO_TRACE static void leave(struct green__hub *h, struct green *g,
+                           uintptr_t returns_to, const uintptr_t *sp, int safe)
+{
+    if (g->trap_depth == 1)
+        leave_last_frame(h, g, returns_to, sp, safe);
+    else if (g->trap_depth)
+        g->trap_depth--;
+}
+
 NO_TRACE void hook__trap_leave(struct green__hub *h, struct green *g,
                                uintptr_t returns_to, const uintptr_t *sp)
 {
-    if (g->trap_depth == 1)
-        leave_last_frame(h, g, returns_to, sp);
-    else if (g->trap_depth)
-        g->trap_depth--;
+    leave(h, g, returns_to, sp, 1);
 }
 
 /* Entered and left around every function of hooks/ (-finstrument-
@@ -484,6 +492,30 @@ int hook__green_syscall(struct green__hub *h, long nr, const long a[6],
     return 1;
 }
 
+/* The calls glibc's malloc makes to take memory from the kernel and give
+ * it back: sbrk's brk, mmap and munmap, mprotect and madvise of its heaps,
+ * mremap.  It makes them holding an arena's lock, so their end is no safe
+ * point to yield at: fork (which takes every arena's lock), greenrun's own
+ * allocations and libev's (when a yield runs the loop) would then wait in
+ * the kernel, for ever, for a thread that cannot run.  And where glibc
+ * believed the process single-threaded it took no lock at all, and the
+ * next thread found the heap half changed (rsyslogd aborted with "break
+ * adjusted to free malloc space"). */
+NO_TRACE static int malloc_makes(long nr)
+{
+    switch (nr) {
+    case SYS_brk:
+    case SYS_mmap:
+    case SYS_munmap:
+    case SYS_mprotect:
+    case SYS_madvise:
+    case SYS_mremap:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* The calls that must run where they were made, or whose effect a signal
  * handler's return would undo. */
 static int must_rerun(long nr)
@@ -543,7 +575,8 @@ NO_TRACE static void on_sigsys(int sig, siginfo_t *info, void *ctx)
     hook__trap_set_result(ctx, r);
     errno = saved_errno;
     /* The thread may have parked: the hub is its own again. */
-    hook__trap_leave(green__hub, g, hook__trap_pc(ctx), hook__trap_sp(ctx));
+    leave(green__hub, g, hook__trap_pc(ctx), hook__trap_sp(ctx),
+          !malloc_makes(nr));
 }
 
 /* ---- Turning it on ------------------------------------------------------ */

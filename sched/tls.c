@@ -19,7 +19,8 @@
  *
  * What a descriptor must hold beyond zeros:
  *   - the header: self pointers, the canary and pointer guard of the
- *     process, "multiple threads" (else malloc skips its locks);
+ *     process, "multiple threads" (glibc 2.36 decides whether to lock
+ *     from __libc_single_threaded instead: hooks/thread.c);
  *   - the OS thread's tid, which glibc uses when handed the descriptor as a
  *     pthread_t (names, CPU clocks) and as an owner id;
  *   - list links pointing at themselves: greenrun's fork runs on the OS

@@ -26,14 +26,6 @@ teardown() {
 @test "rsyslogd (imtcp, 4 main-queue workers): 50 clients x 2,000 lines over TCP, every line written once, one OS thread" {
     compat_row "rsyslogd (imtcp, 4 queue workers)" rsyslog "50 TCP clients x 2,000 syslog lines (1 B-4 kB); the file it writes checked line by line"
     require_programs "$RSYSLOGD"
-    # Known to fail: the load passes, but rsyslogd does not stop on
-    # SIGTERM.  Its worker threads block every signal for themselves, and
-    # under greenrun the signal mask is the one OS thread's (README,
-    # "Shared per OS thread"), so SIGTERM stays blocked for good.
-    if [ "${RUN_KNOWN_FAILURES:-0}" != 1 ]; then
-        compat_note "the load passes, but it never stops on SIGTERM: its workers block every signal, and the signal mask is the one OS thread's"
-        skip "known failure (RUN_KNOWN_FAILURES=1 runs it)"
-    fi
     local dir=$BATS_TEST_TMPDIR/rsyslog port pid
     mkdir -p "$dir"
     port=$(free_port)
