@@ -660,3 +660,31 @@ TEST(io_fair_between_threads_that_never_wait)
     ASSERT_EQ(fair_progress[1], FAIR_ROUNDS);
     ASSERT_EQ(fair_other_progressed, 1);
 }
+
+/* A socket closed with close(), not green_close, leaves its entry behind;
+ * a pipe that gets its number must still be read and written as a pipe. */
+static void *reused_main(void *arg)
+{
+    char buf[8];
+    int sp[2], pp[2];
+
+    (void)arg;
+    make_socketpair(sp);
+    ASSERT_EQ(green_write(sp[1], "s", 1, LONG_WAIT), 1);
+    ASSERT_EQ(green_read(sp[0], buf, sizeof(buf), LONG_WAIT), 1);
+    ASSERT_EQ(close(sp[0]), 0);
+    ASSERT_EQ(close(sp[1]), 0);
+    ASSERT_EQ(pipe(pp), 0);
+    ASSERT(pp[0] == sp[0] || pp[0] == sp[1]);
+    ASSERT_EQ(green_write(pp[1], "pipe", 4, LONG_WAIT), 4);
+    ASSERT_EQ(green_read(pp[0], buf, sizeof(buf), LONG_WAIT), 4);
+    ASSERT_EQ(memcmp(buf, "pipe", 4), 0);
+    ASSERT_EQ(green_close(pp[0]), 0);
+    ASSERT_EQ(green_close(pp[1]), 0);
+    return NULL;
+}
+
+TEST(io_number_reused_after_a_plain_close)
+{
+    test_run_green(reused_main, NULL);
+}
