@@ -33,7 +33,7 @@ static ssize_t result(ssize_t r)
 
 /* The hub if the caller is a green thread (it parks while it waits), else
  * NULL (it waits in poll). */
-static struct green__hub *green_caller(void)
+static struct green__hub *caller_hub(void)
 {
     return green__current() ? green__hub : NULL;
 }
@@ -105,7 +105,7 @@ static green__attempt_fn attempt_on(int kind, int events)
 static ssize_t transfer(int fd, int events, void *buf, size_t len,
                         int64_t timeout_ns)
 {
-    struct green__hub *h = green_caller();
+    struct green__hub *h = caller_hub();
     struct buffer b = {buf, len, 0};
     for (int again = 0;; again = 1) {
         int kind = h ? prepare(h, fd) : GREEN__FD_UNKNOWN;
@@ -157,7 +157,7 @@ static ssize_t message(int fd, int events, void *buf, size_t len, int flags,
     green__attempt_fn attempt = events == GREEN_READ ? try_recv : try_send;
     if (flags & MSG_DONTWAIT)
         return result(attempt(fd, &b));
-    return result(green__until_ready(green_caller(), fd, events, timeout_ns,
+    return result(green__until_ready(caller_hub(), fd, events, timeout_ns,
                                      attempt, &b, NULL));
 }
 
@@ -204,7 +204,7 @@ static void accepted(int fd)
 GREEN_EXPORT int green_accept(int fd, struct sockaddr *addr, socklen_t *addrlen,
                               int64_t timeout_ns)
 {
-    struct green__hub *h = green_caller();
+    struct green__hub *h = caller_hub();
     struct accepting a = {addr, addrlen};
     int r = h ? prepare(h, fd) : 0;
     if (r < 0)
@@ -233,7 +233,7 @@ static int finish_connect(int fd, int64_t timeout_ns)
 GREEN_EXPORT int green_connect(int fd, const struct sockaddr *addr,
                                socklen_t addrlen, int64_t timeout_ns)
 {
-    struct green__hub *h = green_caller();
+    struct green__hub *h = caller_hub();
     int r = h ? prepare(h, fd) : 0;
     if (r < 0)
         return (int)fail(r);
