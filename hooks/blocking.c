@@ -1,5 +1,7 @@
 /*
- * blocking.c - the one loop every blocking I/O hook runs.
+ * blocking.c - what every blocking I/O hook shares: whether to go green,
+ * and the core's try-wait-retry loop (sched/io_retry.c, which the explicit
+ * API runs too) with libc's rules at its end.
  *
  * Descriptor flags are shared state (a terminal's O_NONBLOCK is the shell's
  * too), so the hooks never leave a flag changed.  Sockets get per-call
@@ -8,9 +10,10 @@
  * timeout) and only then read or written, in pieces a ready fd accepts
  * without blocking.  Regular files and block devices are never pollable and
  * pass straight through, or, with GREENRUN_FILE_POOL=1, run on the offload
- * pool (file.c).  What an fd is gets learnt on first use and
- * forgotten when its number is freed (fd.c), so descriptors the shim never
- * saw created (inherited, from eventfd, passed over SCM_RIGHTS) work too.
+ * pool (file.c).  What an fd is gets learnt on first use
+ * (sched/io_retry.c) and forgotten when its number is freed (fd.c), so
+ * descriptors the shim never saw created (inherited, from eventfd, passed
+ * over SCM_RIGHTS) work too.
  *
  * A call that did not have to wait counts towards fairness
  * (sched/yield.h): after a long run of them, the caller lets the other
@@ -19,10 +22,9 @@
  */
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
 
-#include "fd.h"
 #include "hook.h"
+#include "io_retry.h"
 #include "preempt.h"
 #include "yield.h"
 
@@ -48,38 +50,11 @@ struct green__hub *hook__parkable(void)
     return NULL;
 }
 
-static enum green__fd_kind kind_of(int fd)
-{
-    struct stat st;
-    if (fstat(fd, &st) < 0)
-        return GREEN__FD_UNKNOWN;
-    if (S_ISSOCK(st.st_mode))
-        return GREEN__FD_SOCKET;
-    if (S_ISREG(st.st_mode) || S_ISBLK(st.st_mode) || S_ISDIR(st.st_mode))
-        return GREEN__FD_FILE;
-    return GREEN__FD_STREAM; /* fifo, tty, eventfd, timerfd, epoll... */
-}
-
-/* Fill in what we know of fd; 0, or -1 if the fd is not valid. */
-static int learn(struct green__fd_entry *e, int fd)
-{
-    int saved_errno = errno;
-    e->kind = kind_of(fd);
-    int flags = real()->fcntl(fd, F_GETFL);
-    errno = saved_errno;
-    if (e->kind == GREEN__FD_UNKNOWN || flags < 0) {
-        e->kind = GREEN__FD_UNKNOWN;
-        return -1;
-    }
-    e->user_nonblock = (flags & O_NONBLOCK) != 0;
-    return 0;
-}
-
 /* The entry of fd with its kind known, or NULL (no memory, bad fd). */
 static struct green__fd_entry *known_entry(struct green__hub *h, int fd)
 {
     struct green__fd_entry *e = green__fd_entry(h, fd);
-    if (!e || (e->kind == GREEN__FD_UNKNOWN && learn(e, fd) < 0))
+    if (!e || (e->kind == GREEN__FD_UNKNOWN && green__fd_learn(e, fd) < 0))
         return NULL;
     return e;
 }
@@ -135,7 +110,7 @@ void hook__fd_created(int fd)
         green__fd_forget(h, fd);
 }
 
-static int ready_now(int fd, int events)
+int hook__ready_now(int fd, int events)
 {
     struct pollfd p = {.fd = fd};
     p.events = (events & GREEN_READ ? POLLIN : 0) |
@@ -150,44 +125,26 @@ static int ready_now(int fd, int events)
     return n != 0; /* errors too: the real call will report them */
 }
 
-static int would_block(void)
-{
-    return errno == EAGAIN || errno == EWOULDBLOCK;
-}
-
-static ssize_t until_ready(struct green__hub *h, int fd,
-                           struct green__fd_entry *e, int events, int probe,
-                           hook__attempt_fn attempt, void *ctx)
-{
-    int64_t timeout = events & GREEN_READ ? e->rcvtimeo_ns : e->sndtimeo_ns;
-    for (;;) {
-        if (!probe || ready_now(fd, events)) {
-            ssize_t r = attempt(fd, ctx);
-            if (r >= 0 || !would_block()) {
-                green__call_done(h);
-                return r;
-            }
-        }
-        int w = green__wait_fd(h, fd, events, timeout > 0 ? timeout : -1);
-        if (w == -ECANCELED)
-            hook__cancelled();
-        if (w == -ETIMEDOUT)
-            return hook__fail(-EAGAIN);
-        if (w < 0)
-            return hook__fail(w);
-    }
-}
-
-/* Counted in the fd's entry while inside: a close on another worker lets
+/* The core's loop (sched/io_retry.c), with libc's rules at the end: a
+ * SO_RCVTIMEO/SO_SNDTIMEO timeout fails with EAGAIN, as natively, and a
+ * cancellation due ends the thread, this being a cancellation point.
+ * Counted in the fd's entry while inside: a close on another worker lets
  * a call the kernel has already answered finish first (hooks/fd.c). */
 ssize_t hook__until_ready(struct green__hub *h, int fd,
-                          struct green__fd_entry *e, int events, int probe,
+                          struct green__fd_entry *e, int events,
                           hook__attempt_fn attempt, void *ctx)
 {
+    int64_t timeout = events & GREEN_READ ? e->rcvtimeo_ns : e->sndtimeo_ns;
+    int wait_error;
     __atomic_add_fetch(&e->busy, 1, __ATOMIC_ACQ_REL);
-    ssize_t r = until_ready(h, fd, e, events, probe, attempt, ctx);
+    ssize_t r = green__until_ready(h, fd, events, timeout > 0 ? timeout : -1,
+                                   attempt, ctx, &wait_error);
     __atomic_sub_fetch(&e->busy, 1, __ATOMIC_ACQ_REL);
-    return r;
+    if (r >= 0)
+        return r;
+    if (wait_error == -ECANCELED)
+        hook__cancelled();
+    return hook__fail(wait_error == -ETIMEDOUT ? -EAGAIN : (int)r);
 }
 
 /*
@@ -210,16 +167,20 @@ struct nowait_call {
 static ssize_t try_nowait(int fd, void *ctx)
 {
     struct nowait_call *c = ctx;
-    return c->events == GREEN_READ
-               ? real()->preadv2(fd, c->iov, c->n, -1, RWF_NOWAIT)
-               : real()->pwritev2(fd, c->iov, c->n, -1, RWF_NOWAIT);
+    return green__syscall_result(
+        c->events == GREEN_READ
+            ? real()->preadv2(fd, c->iov, c->n, -1, RWF_NOWAIT)
+            : real()->pwritev2(fd, c->iov, c->n, -1, RWF_NOWAIT));
 }
 
 static ssize_t try_plain(int fd, void *ctx)
 {
     struct nowait_call *c = ctx;
-    return c->events == GREEN_READ ? real()->readv(fd, c->iov, c->n)
-                                   : real()->writev(fd, c->iov, c->n);
+    if (!hook__ready_now(fd, c->events))
+        return -EAGAIN;
+    return green__syscall_result(c->events == GREEN_READ
+                                     ? real()->readv(fd, c->iov, c->n)
+                                     : real()->writev(fd, c->iov, c->n));
 }
 
 ssize_t hook__stream_call(struct green__hub *h, int fd,
@@ -229,13 +190,13 @@ ssize_t hook__stream_call(struct green__hub *h, int fd,
     struct nowait_call c = {iov, n, events};
     if (!(e->nowait_refused & events)) {
         int saved_errno = errno;
-        ssize_t r = hook__until_ready(h, fd, e, events, 0, try_nowait, &c);
+        ssize_t r = hook__until_ready(h, fd, e, events, try_nowait, &c);
         if (r >= 0 || errno != EOPNOTSUPP)
             return r;
         errno = saved_errno;
         e->nowait_refused |= (unsigned char)events;
     }
-    return hook__until_ready(h, fd, e, events, 1, try_plain, &c);
+    return hook__until_ready(h, fd, e, events, try_plain, &c);
 }
 
 struct piece {
@@ -247,7 +208,8 @@ struct piece {
 static ssize_t try_send(int fd, void *ctx)
 {
     struct piece *p = ctx;
-    return real()->send(fd, p->buf, p->len, p->flags | MSG_DONTWAIT);
+    return green__syscall_result(
+        real()->send(fd, p->buf, p->len, p->flags | MSG_DONTWAIT));
 }
 
 ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
@@ -260,9 +222,9 @@ ssize_t hook__write_all(struct green__hub *h, int fd, struct green__fd_entry *e,
         if (!socket && p.len > PIPE_BUF)
             p.len = PIPE_BUF;
         struct iovec v = {(void *)p.buf, p.len};
-        ssize_t n =
-            socket ? hook__until_ready(h, fd, e, GREEN_WRITE, 0, try_send, &p)
-                   : hook__stream_call(h, fd, e, GREEN_WRITE, &v, 1);
+        ssize_t n = socket
+                        ? hook__until_ready(h, fd, e, GREEN_WRITE, try_send, &p)
+                        : hook__stream_call(h, fd, e, GREEN_WRITE, &v, 1);
         if (n < 0)
             return done ? (ssize_t)done : -1;
         done += (size_t)n;

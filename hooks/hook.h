@@ -12,6 +12,7 @@
 #define GREEN_HOOK_H
 
 #include "hub.h"
+#include "io_retry.h"
 #include "real.h"
 #include "world.h"
 #include "shim.h"
@@ -94,8 +95,10 @@ HOOK_HELPER ssize_t hook__file_call(struct green__hub *h, enum hook__file_op op,
                                     int fd, void *buf, size_t len,
                                     off_t offset);
 
-/* One try of a call that must not block; returns like the libc call. */
-typedef ssize_t (*hook__attempt_fn)(int fd, void *ctx);
+/* One try of a call that must not block: >= 0, or -errno (-EAGAIN: it
+ * would have had to wait), as the core's loop takes it
+ * (sched/io_retry.h). */
+typedef green__attempt_fn hook__attempt_fn;
 /* One readv (events GREEN_READ) or writev (GREEN_WRITE) of a pollable fd
  * that is not a socket, parking until it can be made without blocking
  * (blocking.c says how). */
@@ -103,14 +106,18 @@ HOOK_HELPER ssize_t hook__stream_call(struct green__hub *h, int fd,
                                       struct green__fd_entry *e, int events,
                                       const struct iovec *iov, int n);
 
-/* Try, park until fd is ready for events, try again.  With probe set, ask
- * the kernel for readiness before each try (for calls that cannot be made
- * non-blocking per call, on fds whose flags we must not change).  A
- * SO_RCVTIMEO/SO_SNDTIMEO timeout fails with EAGAIN, as natively. */
+/* Try, park until fd is ready for events, try again (the core's loop);
+ * returns like the libc call and sets errno.  A SO_RCVTIMEO/SO_SNDTIMEO
+ * timeout fails with EAGAIN, as natively; a cancellation due ends the
+ * thread.  An attempt that cannot be made non-blocking per call, on an fd
+ * whose flags we must not change, asks hook__ready_now first. */
 HOOK_HELPER ssize_t hook__until_ready(struct green__hub *h, int fd,
                                       struct green__fd_entry *e, int events,
-                                      int probe, hook__attempt_fn attempt,
-                                      void *ctx);
+                                      hook__attempt_fn attempt, void *ctx);
+
+/* Whether fd is ready for events now (or in error: the call will say),
+ * by a poll that does not wait.  errno is kept. */
+HOOK_HELPER int hook__ready_now(int fd, int events);
 
 /* Write all of buf as a blocking write would (sockets: send with flags;
  * other fds: write in PIPE_BUF pieces, each after readiness). */

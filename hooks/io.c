@@ -14,7 +14,8 @@ struct buffer {
 static ssize_t try_recv(int fd, void *ctx)
 {
     struct buffer *b = ctx;
-    return real()->recv(fd, b->buf, b->len, MSG_DONTWAIT);
+    return green__syscall_result(
+        real()->recv(fd, b->buf, b->len, MSG_DONTWAIT));
 }
 
 HOOK ssize_t read(int fd, void *buf, size_t len)
@@ -28,7 +29,7 @@ HOOK ssize_t read(int fd, void *buf, size_t len)
     struct buffer b = {buf, len};
     struct iovec v = {buf, len};
     ssize_t r = e->kind == GREEN__FD_SOCKET
-                    ? hook__until_ready(h, fd, e, GREEN_READ, 0, try_recv, &b)
+                    ? hook__until_ready(h, fd, e, GREEN_READ, try_recv, &b)
                     : hook__stream_call(h, fd, e, GREEN_READ, &v, 1);
     return r < 0 && hook__stale_socket(e) ? read(fd, buf, len) : r;
 }
@@ -55,7 +56,7 @@ static ssize_t try_recvmsg(int fd, void *ctx)
     struct vector *v = ctx;
     struct msghdr msg = {.msg_iov = (struct iovec *)v->iov,
                          .msg_iovlen = (size_t)v->n};
-    return real()->recvmsg(fd, &msg, MSG_DONTWAIT);
+    return green__syscall_result(real()->recvmsg(fd, &msg, MSG_DONTWAIT));
 }
 
 HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
@@ -65,10 +66,9 @@ HOOK ssize_t readv(int fd, const struct iovec *iov, int n)
     if (!e)
         return real()->readv(fd, iov, n);
     struct vector v = {iov, n};
-    ssize_t r =
-        e->kind == GREEN__FD_SOCKET
-            ? hook__until_ready(h, fd, e, GREEN_READ, 0, try_recvmsg, &v)
-            : hook__stream_call(h, fd, e, GREEN_READ, iov, n);
+    ssize_t r = e->kind == GREEN__FD_SOCKET
+                    ? hook__until_ready(h, fd, e, GREEN_READ, try_recvmsg, &v)
+                    : hook__stream_call(h, fd, e, GREEN_READ, iov, n);
     return r < 0 && hook__stale_socket(e) ? readv(fd, iov, n) : r;
 }
 
@@ -122,7 +122,7 @@ static ssize_t try_sendmsg(int fd, void *ctx)
     struct vector *v = ctx;
     struct msghdr msg = {.msg_iov = (struct iovec *)v->iov,
                          .msg_iovlen = (size_t)v->n};
-    return real()->sendmsg(fd, &msg, MSG_DONTWAIT);
+    return green__syscall_result(real()->sendmsg(fd, &msg, MSG_DONTWAIT));
 }
 
 /* The bytes of a vector, or -1 if the kernel would refuse it (it then
@@ -161,9 +161,8 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int n)
             v.iov = part;
         }
         ssize_t w =
-            socket
-                ? hook__until_ready(h, fd, e, GREEN_WRITE, 0, try_sendmsg, &v)
-                : hook__stream_call(h, fd, e, GREEN_WRITE, v.iov, v.n);
+            socket ? hook__until_ready(h, fd, e, GREEN_WRITE, try_sendmsg, &v)
+                   : hook__stream_call(h, fd, e, GREEN_WRITE, v.iov, v.n);
         if (w < 0 && !done && hook__stale_socket(e))
             return writev(fd, iov, n);
         if (w < 0)

@@ -17,20 +17,22 @@ struct message {
 static ssize_t try_recvfrom(int fd, void *ctx)
 {
     struct message *m = ctx;
-    return real()->recvfrom(fd, m->buf, m->len, m->flags | MSG_DONTWAIT,
-                            m->addr, m->alen);
+    return green__syscall_result(real()->recvfrom(
+        fd, m->buf, m->len, m->flags | MSG_DONTWAIT, m->addr, m->alen));
 }
 
 static ssize_t try_recvmsg(int fd, void *ctx)
 {
     struct message *m = ctx;
-    return real()->recvmsg(fd, m->msg, m->flags | MSG_DONTWAIT);
+    return green__syscall_result(
+        real()->recvmsg(fd, m->msg, m->flags | MSG_DONTWAIT));
 }
 
 static ssize_t try_sendmsg(int fd, void *ctx)
 {
     struct message *m = ctx;
-    return real()->sendmsg(fd, m->msg, m->flags | MSG_DONTWAIT);
+    return green__syscall_result(
+        real()->sendmsg(fd, m->msg, m->flags | MSG_DONTWAIT));
 }
 
 /* The fd's entry if a socket call on it should go green.  A call that
@@ -55,7 +57,7 @@ static ssize_t recv_all(struct green__hub *h, int fd, struct green__fd_entry *e,
         part.buf = (char *)m->buf + done;
         part.len = m->len - done;
         ssize_t n =
-            hook__until_ready(h, fd, e, GREEN_READ, 0, try_recvfrom, &part);
+            hook__until_ready(h, fd, e, GREEN_READ, try_recvfrom, &part);
         if (n < 0)
             return done ? (ssize_t)done : -1;
         if (n == 0)
@@ -75,7 +77,7 @@ HOOK ssize_t recvfrom(int fd, void *buf, size_t len, int flags,
     struct message m = {buf, len, flags, addr, alen, NULL};
     if (flags & MSG_WAITALL)
         return recv_all(h, fd, e, &m);
-    return hook__until_ready(h, fd, e, GREEN_READ, 0, try_recvfrom, &m);
+    return hook__until_ready(h, fd, e, GREEN_READ, try_recvfrom, &m);
 }
 
 HOOK ssize_t recv(int fd, void *buf, size_t len, int flags)
@@ -90,7 +92,7 @@ HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
     if (!e)
         return real()->recvmsg(fd, msg, flags);
     struct message m = {.flags = flags, .msg = msg};
-    return hook__until_ready(h, fd, e, GREEN_READ, 0, try_recvmsg, &m);
+    return hook__until_ready(h, fd, e, GREEN_READ, try_recvmsg, &m);
 }
 
 HOOK ssize_t send(int fd, const void *buf, size_t len, int flags)
@@ -116,7 +118,7 @@ HOOK ssize_t sendto(int fd, const void *buf, size_t len, int flags,
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     struct message m = {.flags = flags, .msg = &msg};
-    return hook__until_ready(h, fd, e, GREEN_WRITE, 0, try_sendmsg, &m);
+    return hook__until_ready(h, fd, e, GREEN_WRITE, try_sendmsg, &m);
 }
 
 /* Datagrams and ancillary data go in one piece; a stream's partial send
@@ -128,7 +130,7 @@ HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
     if (!e)
         return real()->sendmsg(fd, msg, flags);
     struct message m = {.flags = flags, .msg = (struct msghdr *)msg};
-    return hook__until_ready(h, fd, e, GREEN_WRITE, 0, try_sendmsg, &m);
+    return hook__until_ready(h, fd, e, GREEN_WRITE, try_sendmsg, &m);
 }
 
 struct accepting {
@@ -141,7 +143,10 @@ struct accepting {
 static ssize_t try_accept(int fd, void *ctx)
 {
     struct accepting *a = ctx;
-    return hook__accept_nowait(a->h, fd, a->addr, a->alen, a->flags);
+    if (!hook__ready_now(fd, GREEN_READ))
+        return -EAGAIN;
+    return green__syscall_result(
+        hook__accept_nowait(a->h, fd, a->addr, a->alen, a->flags));
 }
 
 /* Ask for readiness first, then accept without waiting (nowait.c): in a
@@ -156,7 +161,7 @@ HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *alen, int flags)
         c = real()->accept4(fd, addr, alen, flags);
     } else {
         struct accepting a = {h, addr, alen, flags};
-        c = (int)hook__until_ready(h, fd, e, GREEN_READ, 1, try_accept, &a);
+        c = (int)hook__until_ready(h, fd, e, GREEN_READ, try_accept, &a);
     }
     hook__fd_created(c);
     return c;
@@ -212,11 +217,10 @@ static ssize_t try_sendfile(int fd, void *ctx)
     struct file_copy *c = ctx;
     int flags = real()->fcntl(fd, F_GETFL);
     if (flags < 0 || real()->fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-        return -1;
-    ssize_t n = real()->sendfile(fd, c->in, c->offset, c->count);
-    int saved_errno = errno;
+        return -errno;
+    ssize_t n =
+        green__syscall_result(real()->sendfile(fd, c->in, c->offset, c->count));
     real()->fcntl(fd, F_SETFL, flags);
-    errno = saved_errno;
     return n;
 }
 
@@ -230,8 +234,7 @@ HOOK ssize_t sendfile(int out, int in, off_t *offset, size_t count)
     size_t done = 0;
     while (done < count) {
         struct file_copy c = {in, offset, count - done};
-        ssize_t n =
-            hook__until_ready(h, out, e, GREEN_WRITE, 0, try_sendfile, &c);
+        ssize_t n = hook__until_ready(h, out, e, GREEN_WRITE, try_sendfile, &c);
         if (n <= 0)
             return done ? (ssize_t)done : n;
         done += (size_t)n;

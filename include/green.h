@@ -8,9 +8,11 @@
  *
  * Conventions.  Functions named after a libc call (green_read, green_accept,
  * ...) behave like it: they return -1 and set errno.  Everything else returns
- * 0 or a positive errno value, like the pthread API.  Timeouts are relative
- * and in nanoseconds; GREEN_FOREVER waits without limit.  Sync objects are
- * valid when zero-filled (GREEN_MUTEX_INIT and friends are all zeros).
+ * 0 or a positive errno value, like the pthread API; green_wait_fd alone
+ * returns negative errno values, its positive results being the ready
+ * events.  Timeouts are relative and in nanoseconds; GREEN_FOREVER waits
+ * without limit.  Sync objects are valid when zero-filled (GREEN_MUTEX_INIT
+ * and friends are all zeros).
  *
  * The green threads of a program run on the OS thread that called
  * green_main, or on the workers green_main_workers starts beside it; the
@@ -97,8 +99,11 @@ void green_yield(void);
 int green_sleep(int64_t ns);
 
 /* Wait until fd is ready for events (GREEN_READ|GREEN_WRITE).  Returns the
- * ready events (> 0), or -ETIMEDOUT, or -EBADF when the fd is closed with
- * green_close while waiting. */
+ * ready events (> 0) or, unlike the rest of this API, a negative errno
+ * value, since the positive ones are taken: -ETIMEDOUT, -EBADF (the fd was
+ * closed with green_close while waiting), -EINTR (a signal handler ran),
+ * -EINVAL (no events, or a negative fd) or -ENOMEM.  Outside a green thread
+ * it waits in poll(2). */
 int green_wait_fd(int fd, int events, int64_t timeout_ns);
 
 /* ---- Blocking-style I/O ----------------------------------------------- */
@@ -108,7 +113,10 @@ int green_wait_fd(int fd, int events, int64_t timeout_ns);
  * time they see it (a plain read() on it then returns EAGAIN); green_main
  * restores the flag when it returns.  Close such fds with green_close.
  * green_recv and green_send use MSG_DONTWAIT and change nothing.  A timeout
- * fails with ETIMEDOUT; an fd closed underneath fails with EBADF.
+ * fails with ETIMEDOUT; an fd closed underneath fails with EBADF.  A call
+ * that succeeds leaves errno alone, even if it had to wait.  A green thread
+ * whose calls never have to wait (a fast peer) lets the others run after a
+ * long run of them, as under the preload.
  */
 ssize_t green_read(int fd, void *buf, size_t len, int64_t timeout_ns);
 ssize_t green_write(int fd, const void *buf, size_t len, int64_t timeout_ns);

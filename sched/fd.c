@@ -63,15 +63,22 @@ static int add_page(struct green__hub *h, size_t page)
     return r;
 }
 
+/* The first entry of a page: out of line, so that the lookup every
+ * blocking call makes saves no registers. */
+__attribute__((noinline)) static struct green__fd_entry *
+entry_on_new_page(struct green__hub *h, int fd)
+{
+    if (add_page(h, (size_t)fd >> PAGE_BITS) < 0)
+        return NULL;
+    return find_entry(h, fd);
+}
+
 struct green__fd_entry *green__fd_entry(struct green__hub *h, int fd)
 {
-    size_t page = (size_t)fd >> PAGE_BITS;
-    if (fd < 0)
-        return NULL;
-    if ((page >= h->fd_page_count || !h->fd_pages[page]) &&
-        add_page(h, page) < 0)
-        return NULL;
-    return &h->fd_pages[page][fd & (PAGE_ENTRIES - 1)];
+    struct green__fd_entry *e = find_entry(h, fd);
+    if (e || fd < 0)
+        return e;
+    return entry_on_new_page(h, fd);
 }
 
 /*

@@ -86,6 +86,9 @@ X(io_close_wakes_waiters)
 X(io_nonblock_flag_restored)
 X(io_tcp_accept_connect)
 X(io_connect_refused)
+X(io_errno_kept_across_a_wait)
+X(io_fair_between_threads_that_never_wait)
+X(io_number_reused_after_a_plain_close)
 
 /* test_overflow.c */
 X(overflow_reported)

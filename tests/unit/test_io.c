@@ -559,3 +559,132 @@ TEST(io_connect_refused)
 {
     test_run_green(refused_main, NULL);
 }
+
+/* ---- errno and fairness, as under the preload's hooks ----------------- */
+
+static void *write_abc_later(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+
+    ASSERT_EQ(green_sleep(10 * TEST_MS), 0);
+    ASSERT_EQ(write(fd, "abc", 3), 3);
+    return NULL;
+}
+
+/* A call that waited and then succeeded leaves errno as it found it, as
+ * the system call it stands for would: the EAGAIN of its first try is
+ * none of the caller's business. */
+static void *errno_kept_main(void *arg)
+{
+    char buf[8];
+    int sp[2], pp[2];
+    green_t *t;
+
+    (void)arg;
+    make_socketpair(sp);
+    ASSERT_EQ(pipe(pp), 0);
+    int fds[][2] = {{sp[0], sp[1]}, {pp[0], pp[1]}};
+    for (int i = 0; i < 2; i++) {
+        ASSERT_EQ(
+            green_spawn(&t, write_abc_later, (void *)(intptr_t)fds[i][1], NULL),
+            0);
+        errno = ERANGE;
+        ASSERT_EQ(green_read(fds[i][0], buf, sizeof(buf), LONG_WAIT), 3);
+        ASSERT_EQ(errno, ERANGE);
+        ASSERT_EQ(green_join(t, NULL), 0);
+    }
+    ASSERT_EQ(green_spawn(&t, write_abc_later, (void *)(intptr_t)sp[0], NULL),
+              0);
+    errno = ERANGE;
+    ASSERT_EQ(green_recv(sp[1], buf, sizeof(buf), 0, LONG_WAIT), 3);
+    ASSERT_EQ(errno, ERANGE);
+    ASSERT_EQ(green_join(t, NULL), 0);
+    for (int i = 0; i < 2; i++) {
+        ASSERT_EQ(green_close(sp[i]), 0);
+        ASSERT_EQ(green_close(pp[i]), 0);
+    }
+    return NULL;
+}
+
+TEST(io_errno_kept_across_a_wait)
+{
+    test_run_green(errno_kept_main, NULL);
+}
+
+/* Two threads that each write to and read back from their own socketpair
+ * never have to wait.  Without a bound, the first would run all its calls
+ * before the second ever ran; the calls yield now and then (sched/yield.h)
+ * as the preload's hooks do, so the second has made progress by the time
+ * the first is done.  An ordering fact, not a timing. */
+enum { FAIR_ROUNDS = 2000 };
+
+static unsigned fair_progress[2];
+static int fair_other_progressed = -1;
+
+static void *fair_stream(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    char buf[512] = {0};
+    int sp[2];
+
+    make_socketpair(sp);
+    for (int i = 0; i < FAIR_ROUNDS; i++) {
+        ASSERT_EQ(green_write(sp[0], buf, sizeof(buf), LONG_WAIT), sizeof(buf));
+        ASSERT_EQ(green_read(sp[1], buf, sizeof(buf), LONG_WAIT), sizeof(buf));
+        fair_progress[me]++;
+    }
+    if (fair_other_progressed < 0)
+        fair_other_progressed = fair_progress[!me] > 0;
+    ASSERT_EQ(green_close(sp[0]), 0);
+    ASSERT_EQ(green_close(sp[1]), 0);
+    return NULL;
+}
+
+static void *fair_main(void *arg)
+{
+    green_t *t[2];
+
+    (void)arg;
+    for (int i = 0; i < 2; i++)
+        ASSERT_EQ(green_spawn(&t[i], fair_stream, (void *)(intptr_t)i, NULL),
+                  0);
+    for (int i = 0; i < 2; i++)
+        ASSERT_EQ(green_join(t[i], NULL), 0);
+    return NULL;
+}
+
+TEST(io_fair_between_threads_that_never_wait)
+{
+    test_run_green(fair_main, NULL);
+    ASSERT_EQ(fair_progress[0], FAIR_ROUNDS);
+    ASSERT_EQ(fair_progress[1], FAIR_ROUNDS);
+    ASSERT_EQ(fair_other_progressed, 1);
+}
+
+/* A socket closed with close(), not green_close, leaves its entry behind;
+ * a pipe that gets its number must still be read and written as a pipe. */
+static void *reused_main(void *arg)
+{
+    char buf[8];
+    int sp[2], pp[2];
+
+    (void)arg;
+    make_socketpair(sp);
+    ASSERT_EQ(green_write(sp[1], "s", 1, LONG_WAIT), 1);
+    ASSERT_EQ(green_read(sp[0], buf, sizeof(buf), LONG_WAIT), 1);
+    ASSERT_EQ(close(sp[0]), 0);
+    ASSERT_EQ(close(sp[1]), 0);
+    ASSERT_EQ(pipe(pp), 0);
+    ASSERT(pp[0] == sp[0] || pp[0] == sp[1]);
+    ASSERT_EQ(green_write(pp[1], "pipe", 4, LONG_WAIT), 4);
+    ASSERT_EQ(green_read(pp[0], buf, sizeof(buf), LONG_WAIT), 4);
+    ASSERT_EQ(memcmp(buf, "pipe", 4), 0);
+    ASSERT_EQ(green_close(pp[0]), 0);
+    ASSERT_EQ(green_close(pp[1]), 0);
+    return NULL;
+}
+
+TEST(io_number_reused_after_a_plain_close)
+{
+    test_run_green(reused_main, NULL);
+}
