@@ -20,8 +20,8 @@
 #include <setjmp.h>
 #include <stdlib.h>
 
-#include "preload_state.h"
 #include "hook.h"
+#include "preload_state.h"
 
 /* glibc's __pthread_unwind_buf_t: __pad[0] is free for the chain link. */
 static void *next_of(__pthread_unwind_buf_t *buf)

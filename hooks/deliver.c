@@ -38,9 +38,9 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "preload_state.h"
 #include "deliver.h"
 #include "hook.h"
+#include "preload_state.h"
 #include "trap.h"
 #include "world.h"
 

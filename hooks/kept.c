@@ -61,9 +61,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "preload_state.h"
 #include "glibc_layout.h"
 #include "kept.h"
+#include "preload_state.h"
 #include "sync.h"
 
 #define SLICE_FIRST_NS 1000000

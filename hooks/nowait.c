@@ -51,10 +51,10 @@
 #include <sys/syscall.h>
 #include <valgrind/valgrind.h>
 
-#include "preload_state.h"
 #include "fd.h"
 #include "hook.h"
 #include "offload.h"
+#include "preload_state.h"
 #include "trap.h"
 
 #define ENTRIES 4

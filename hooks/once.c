@@ -6,8 +6,8 @@
  */
 #include <setjmp.h>
 
-#include "preload_state.h"
 #include "kept.h"
+#include "preload_state.h"
 #include "sync.h"
 
 /* Run fn under a cleanup frame, as glibc does: if the thread is cancelled

@@ -38,10 +38,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "preload_state.h"
 #include "hook.h"
 #include "owned.h"
 #include "preempt.h"
+#include "preload_state.h"
 #include "trap.h"
 #include "yield.h"
 

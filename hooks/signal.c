@@ -31,12 +31,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "preload_state.h"
 #include "deliver.h"
 #include "fd.h"
 #include "hook.h"
 #include "last_words.h"
 #include "owned.h"
+#include "preload_state.h"
 #include "trap.h"
 
 #define NO_TRACE __attribute__((no_instrument_function))

@@ -55,12 +55,12 @@
 #include <unistd.h>
 #include <valgrind/valgrind.h>
 
-#include "preload_state.h"
 #include "deliver.h"
 #include "fd.h"
 #include "hook.h"
 #include "owned.h"
 #include "preempt.h"
+#include "preload_state.h"
 #include "sync.h"
 #include "trap.h"
 #include "world.h"

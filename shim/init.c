@@ -13,11 +13,11 @@
 #include <string.h>
 #include <sys/prctl.h>
 
-#include "preload_state.h"
 #include "deliver.h"
 #include "hub.h"
 #include "owned.h"
 #include "preempt.h"
+#include "preload_state.h"
 #include "real.h"
 #include "shim.h"
 #include "trap.h"

@@ -40,9 +40,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "preload_state.h"
 #include "observe.h"
 #include "preempt.h"
+#include "preload_state.h"
 #include "real.h"
 #include "shim.h"
 
