@@ -515,6 +515,9 @@ start_parked() {
         sleep 0.05
     done
     grep -q '^ready$' "$BATS_TEST_TMPDIR/parked.out"
+    # "ready" means each thread is about to wait; on several OS threads one
+    # may still be a step away from its wait.
+    sleep 0.3
     PARKED_PID=$(pgrep -P "$BG_PID")
     [ -n "$PARKED_PID" ]
 }
