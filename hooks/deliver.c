@@ -37,6 +37,7 @@
 #include <sys/syscall.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <valgrind/valgrind.h>
 
 #include "deliver.h"
 #include "hook.h"
@@ -65,6 +66,14 @@ struct kept {
 
 static struct kept kept[KEPT_MAX];
 static unsigned long kept_seq;
+
+/* Under valgrind a handler cannot hold a signal itself: valgrind gives
+ * back the mask the handler interrupted on its return, whatever the handler
+ * changed in its context or set meanwhile, so a signal queued again from
+ * there would be taken again at once, for ever.  The signal is then kept
+ * for the process, and the main hub holds it from its own code
+ * (hold_in_hub), where a mask set stays set. */
+static int hold_from_hub;
 
 /* The hooks' bits of green.sig_flags. */
 #define SIG_KEPT 0x10     /* a signal may be kept for it */
@@ -307,7 +316,7 @@ static void hand_out(struct green__hub *h)
 {
     green__apply_os_sigmask(h, h->hub_thread->sigmask);
     green__lock();
-    if (h->world->multi && h == h->world->hubs[0])
+    if ((h->world->multi || hold_from_hub) && h == h->world->hubs[0])
         choose_takers(h);
     for (int i = 0; i < KEPT_MAX; i++) {
         struct green *g = owner(&kept[i]);
@@ -616,7 +625,9 @@ void hook__signal_arrived(struct green__hub *h, int sig, siginfo_t *info,
     struct green *g = h->current;
     int safe = in_program_code(h, g, ctx);
     struct green *t = taker(h, sig, info);
-    if (!t) {
+    if (!t && hold_from_hub) {
+        t = PROCESS; /* the main hub holds it (choose_takers) */
+    } else if (!t) {
         hold(h, sig, info, ctx);
         return;
     }
@@ -667,6 +678,7 @@ void hook__signals_init(struct green__hub *h)
     h->os_sigmask = now;
     if (mask != now)
         green__set_os_sigmask(h, mask);
+    hold_from_hub = RUNNING_ON_VALGRIND != 0;
     hook__own_text_find();
     if (hook__handlers_installed()) /* by a library's constructor */
         hook__trap_follow_frames(h);
