@@ -136,6 +136,11 @@ $(B)/fixtures/allocator_yield: $(B)/fixtures/libjemalloc_standin.so
 $(B)/fixtures/allocator_yield: FIXTURE_LIBS = -L$(B)/fixtures \
     -l:libjemalloc_standin.so -Wl,-rpath,'$$ORIGIN'
 
+# Linked with a library that finds functions with dlsym(RTLD_NEXT).
+$(B)/fixtures/next_lookup: $(B)/fixtures/libnext_lookup.so
+$(B)/fixtures/next_lookup: FIXTURE_LIBS = -L$(B)/fixtures \
+    -l:libnext_lookup.so -Wl,-rpath,'$$ORIGIN'
+
 # Canaries in every function: a thread that runs with another's %fs:0x28
 # aborts.
 $(B)/fixtures/tls_identity $(B)/fixtures/tls_cxx: FIXTURE_FLAGS = -fstack-protector-all

@@ -319,6 +319,10 @@ X_HOOK(int, res_search, (const char *name, int class, int type,
 X_EXPORT_COMPAT(__res_query, GLIBC_2.2.5)
 X_EXPORT_COMPAT(__res_search, GLIBC_2.2.5)
 
+/* A library's dlsym(RTLD_NEXT) of a hooked name finds the hook
+ * (hooks/dlsym.c); its own real is found by version, with dlvsym. */
+X_EXPORT(dlsym)
+
 /* clang-format on */
 
 #undef X_HOOK

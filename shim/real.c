@@ -23,10 +23,12 @@ int green__real_resolved;
 static const struct real_slot {
     size_t offset;
     const char *name;
+    int hooked; /* libgreenrun.so defines name too */
 } slots[] = {
 #define X_HOOK(ret, name, params)                                              \
-    {offsetof(struct green__real_fns, name), #name},
-#define X_REAL(ret, name, params) X_HOOK(ret, name, params)
+    {offsetof(struct green__real_fns, name), #name, 1},
+#define X_REAL(ret, name, params)                                              \
+    {offsetof(struct green__real_fns, name), #name, 0},
 #include "real_list.h"
 };
 
@@ -53,4 +55,18 @@ void green__real_resolve(void)
         memcpy((char *)&green__real + slots[i].offset, &fn, sizeof fn);
     }
     __atomic_store_n(&green__real_resolved, 1, __ATOMIC_RELEASE);
+}
+
+void *green__real_hooked(const char *name)
+{
+    green__real_ready();
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+        if (slots[i].hooked && !strcmp(slots[i].name, name)) {
+            void *fn;
+            memcpy(&fn, (const char *)&green__real + slots[i].offset,
+                   sizeof fn);
+            return fn;
+        }
+    }
+    return NULL;
 }

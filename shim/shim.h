@@ -14,6 +14,10 @@ struct green__hub;
 extern int green__real_resolved;
 void green__real_resolve(void);
 
+/* The function greenrun's hook of name wraps (the table's entry), or
+ * NULL if greenrun does not hook name. */
+void *green__real_hooked(const char *name);
+
 /* The table of real functions, resolved on first use. */
 static inline struct green__real_fns *green__real_ready(void)
 {
