@@ -76,6 +76,8 @@ static void find_real_dlsym(void)
     dlsym_fn *fn = (dlsym_fn *)dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
     if (!fn)
         fn = (dlsym_fn *)dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.2.5");
+    if (!fn)
+        green__real_missing("dlsym"); /* the stub would jump to NULL */
     __atomic_store_n(&hook__real_dlsym, fn, __ATOMIC_RELEASE);
 }
 
@@ -139,7 +141,7 @@ void *hook__dlsym_hooked(void *handle, const char *name, const void *caller_pc)
 {
     if (!__atomic_load_n(&hook__real_dlsym, __ATOMIC_ACQUIRE))
         find_real_dlsym();
-    if (handle != RTLD_NEXT || !name || !hook__real_dlsym)
+    if (handle != RTLD_NEXT || !name)
         return NULL;
     struct link_map *own = object_of((const void *)find_real_dlsym);
     struct link_map *caller = object_of(caller_pc);

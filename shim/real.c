@@ -35,7 +35,7 @@ static const struct real_slot {
 /* The C library lacks a function greenrun needs.  Report it with raw
  * system calls: write and _exit are our own hooks, which would come back
  * here for the table being filled, over and over until the stack ends. */
-static __attribute__((noreturn)) void missing(const char *name)
+void green__real_missing(const char *name)
 {
     static const char head[] = "greenrun: cannot find the real ";
     static const char tail[] = " in the C library\n";
@@ -50,7 +50,7 @@ void green__real_resolve(void)
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
         void *fn = dlsym(RTLD_NEXT, slots[i].name);
         if (!fn)
-            missing(slots[i].name);
+            green__real_missing(slots[i].name);
         /* A function pointer's bytes, stored whatever its type. */
         memcpy((char *)&green__real + slots[i].offset, &fn, sizeof fn);
     }

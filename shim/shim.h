@@ -14,6 +14,11 @@ struct green__hub;
 extern int green__real_resolved;
 void green__real_resolve(void);
 
+/* "greenrun: cannot find the real NAME in the C library", written with
+ * raw system calls (the hooks of write and _exit may need the table),
+ * then exit status 127. */
+__attribute__((noreturn)) void green__real_missing(const char *name);
+
 /* The function greenrun's hook of name wraps (the table's entry), or
  * NULL if greenrun does not hook name. */
 void *green__real_hooked(const char *name);
