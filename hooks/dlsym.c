@@ -30,9 +30,15 @@
 
 typedef void *dlsym_fn(void *handle, const char *name);
 
+/* AddressSanitizer's runtime finds its own real functions with
+ * dlsym(RTLD_NEXT) before it is set up, so this file's code must not
+ * touch its shadow memory; nor is it one of greenrun's frames (trap.c),
+ * since a lookup runs in glibc for the program. */
+#define OUTSIDE __attribute__((no_sanitize_address, no_instrument_function))
+
 /* The hook to give in place of what dlsym(handle, name) would return to
  * the code at caller_pc, or NULL if that answer stands. */
-__attribute__((visibility("hidden"))) void *
+__attribute__((visibility("hidden"))) OUTSIDE void *
 hook__dlsym_hooked(void *handle, const char *name, const void *caller_pc);
 
 /* glibc's dlsym, which the stub jumps to when the answer stands. */
@@ -71,7 +77,7 @@ __asm__(".pushsection .text\n"
 
 /* glibc's dlsym, the default version first (glibc 2.34 moved it from
  * libdl into libc). */
-static void find_real_dlsym(void)
+OUTSIDE static void find_real_dlsym(void)
 {
     dlsym_fn *fn = (dlsym_fn *)dlvsym(RTLD_NEXT, "dlsym", "GLIBC_2.34");
     if (!fn)
@@ -81,7 +87,7 @@ static void find_real_dlsym(void)
     __atomic_store_n(&hook__real_dlsym, fn, __ATOMIC_RELEASE);
 }
 
-static struct link_map *object_of(const void *addr)
+OUTSIDE static struct link_map *object_of(const void *addr)
 {
     Dl_info info;
     struct link_map *map = NULL;
@@ -94,7 +100,8 @@ static struct link_map *object_of(const void *addr)
  * through a handle begins with the object, then its dependencies.  The
  * handle comes from dlopen: an object loaded at start has no list of its
  * own to look in until then. */
-static void *lookup_from(struct link_map *map, const char *name, int *opened)
+OUTSIDE static void *lookup_from(struct link_map *map, const char *name,
+                                 int *opened)
 {
     void *handle = dlopen(map->l_name, RTLD_LAZY | RTLD_NOLOAD);
     *opened = handle != NULL;
@@ -107,7 +114,7 @@ static void *lookup_from(struct link_map *map, const char *name, int *opened)
 
 /* Whether map may define name itself; one that cannot be opened again
  * may. */
-static int may_define(struct link_map *map, const char *name)
+OUTSIDE static int may_define(struct link_map *map, const char *name)
 {
     int opened;
     void *found = lookup_from(map, name, &opened);
@@ -116,8 +123,8 @@ static int may_define(struct link_map *map, const char *name)
 
 /* Whether the objects of the global scope after the caller and before
  * owner define name: then RTLD_NEXT from the caller finds owner's. */
-static int next_is(struct link_map *caller, struct link_map *owner,
-                   const char *name)
+OUTSIDE static int next_is(struct link_map *caller, struct link_map *owner,
+                           const char *name)
 {
     for (struct link_map *m = caller->l_next; m; m = m->l_next) {
         if (m == owner)
@@ -129,7 +136,7 @@ static int next_is(struct link_map *caller, struct link_map *owner,
 }
 
 /* Whether map comes after greenrun's own object in the global scope. */
-static int after(struct link_map *own, struct link_map *map)
+OUTSIDE static int after(struct link_map *own, struct link_map *map)
 {
     for (struct link_map *m = own->l_next; m; m = m->l_next)
         if (m == map)
@@ -143,6 +150,11 @@ void *hook__dlsym_hooked(void *handle, const char *name, const void *caller_pc)
         find_real_dlsym();
     if (handle != RTLD_NEXT || !name)
         return NULL;
+#ifdef __SANITIZE_ADDRESS__
+    /* ASan's interceptors stand between greenrun and glibc: greenrun's
+     * table holds them, never what a lookup past them finds. */
+    return NULL;
+#endif
     struct link_map *own = object_of((const void *)find_real_dlsym);
     struct link_map *caller = object_of(caller_pc);
     /* Greenrun's own lookups fill the table: they go on as they are. */
