@@ -50,7 +50,7 @@ FIXTURE_BINS = $(FIXTURE_SRCS:tests/fixtures/%.c=$(B)/fixtures/%) \
 CXX     ?= g++
 
 DEB_PACKAGES = libev-dev bats curl binutils g++ python3 strace pigz xz-utils zstd \
-               ruby ruby-webrick liburing-dev gdb man-db
+               ruby ruby-webrick liburing-dev gdb man-db valgrind
 
 .PHONY: all deps test test-programs test-unit test-bats bench bench-deps bench-plot \
         sanitize tsan valgrind demo install deb clean lint
@@ -199,12 +199,11 @@ tsan: deps
 # monitor's tests are left out: they time a thread's hold of the OS thread,
 # and valgrind runs one thread at a time at its own pace.
 valgrind: deps all
-	GREEN_TEST_VALGRIND=1 valgrind -q --error-exitcode=9 \
-	    --trace-children=yes $(B)/unit-tests
-	GREENRUN_BUILD=$(CURDIR)/$(B) GREENRUN_VALGRIND=1 bats \
-	    $(patsubst %,tests/bats/%.bats,echo sleepers faults http \
-	    equivalence pthread c11 cxx processes signals stdio stats \
-	    file_pool dns)
+	GREEN_TEST_VALGRIND=1 GREENRUN_VALGRIND=1 GREENRUN_TEST_MODES=private:1 \
+	GREENRUN_UNIT_WRAPPER="valgrind -q --error-exitcode=9 --trace-children=yes" \
+	GREENRUN_TEST_SUITES="echo sleepers faults http equivalence pthread c11 \
+	    cxx processes signals stdio stats file_pool dns" \
+	    scripts/run-tests $(B)
 
 # Real programs as Debian ships them, driven under greenrun with a load
 # whose results are checked (tests/programs); longer than make test, and
