@@ -7,6 +7,7 @@
  * pthread_t, the value it had before our constructor, so glibc functions
  * called on it keep working.
  */
+#include <dlfcn.h>
 #include <stdlib.h>
 #include <sys/single_threaded.h>
 
@@ -99,17 +100,26 @@ static int sigmask_of(const pthread_attr_t *attr, uint64_t *mask)
 }
 
 /* glibc's malloc takes its arena locks, and libstdc++ makes its reference
- * counts atomic, only once __libc_single_threaded is false, which glibc's
- * own pthread_create makes it (with several workers it ran already).
- * Green threads are made without it, so the first one makes the same
- * write: else a thread switched out inside malloc, or preempted between
- * the load and the store of a reference count, leaves them half changed
- * under the next (rsyslogd aborted: "break adjusted to free malloc
- * space").  A native thread would do it too, but greenrun starts none. */
+ * counts atomic, only once __libc_single_threaded is false; getc, putc
+ * and their kin lock the stream only once _IO_enable_locks has run.
+ * glibc's own pthread_create does both for the first thread (with several
+ * workers it ran already).  Green threads are made without it, so the
+ * first one does the same: else a thread switched out inside malloc, or
+ * preempted between the load and the store of a reference count, leaves
+ * them half changed under the next (rsyslogd aborted: "break adjusted to
+ * free malloc space"), and a getc that waits in read lets another getc
+ * of the same stream read the file beside it.  _IO_enable_locks is
+ * glibc's private function, found by its version; without it getc stays
+ * unlocked, as before. */
 static void tell_glibc_threads_exist(void)
 {
-    if (__libc_single_threaded)
-        __libc_single_threaded = 0;
+    if (!__libc_single_threaded)
+        return;
+    __libc_single_threaded = 0;
+    void (*enable_locks)(void) = (void (*)(void))dlvsym(
+        RTLD_DEFAULT, "_IO_enable_locks", "GLIBC_PRIVATE");
+    if (enable_locks)
+        enable_locks();
 }
 
 HOOK int pthread_create(pthread_t *t, const pthread_attr_t *attr,

@@ -6,13 +6,15 @@
 # thread blocked in fgets() on a pipe holds the one OS thread, still reads
 # the right data, and the monitor makes the hold visible: "green thread 1
 # has held the OS thread ..." while the other thread is starved, then "let
-# the OS thread go".
+# the OS thread go".  And getc, which glibc locks once the process has
+# threads: greenrun's first thread turns the locks on as glibc's
+# pthread_create does.
 
 load helpers
 
 setup() {
     greenrun_setup
-    require_fixtures stdio_pipe
+    require_fixtures stdio_pipe getc_shared
 }
 
 teardown() {
@@ -73,4 +75,12 @@ exit=0"
     }
     # The parent's stats line (the one with the ticker's parks) counts it.
     grep -Eq '^greenrun: stats: pid [0-9]+: 2 green threads \(peak 2 alive\), [0-9]+ switches, [1-9][0-9]* parks .*, 1 monitor events($|,)' "$err"
+}
+
+@test "getc of two threads on one stream: the second waits for the first's lock, then takes the next character, as natively" {
+    # The first getc waits in glibc's own read: parked by the trap, with
+    # a thread descriptor of its own that the stream's lock names.
+    require_syscall_trap
+    GREENRUN_TLS=private assert_prints_same getc \
+        "the threads read x and y" "$FIXTURES/getc_shared"
 }
