@@ -1,6 +1,6 @@
 /*
- * kept.c - glibc's process-shared and robust mutexes and process-shared
- * rwlocks, used by green threads.
+ * kept.c - glibc's process-shared and robust mutexes, process-shared
+ * rwlocks, and process-shared and named semaphores, used by green threads.
  *
  * Why glibc keeps them.  A process-shared lock lives in memory shared with
  * other processes, whose threads (native, or green under another greenrun)
@@ -8,8 +8,8 @@
  * and list links when a thread dies.  A green layout would break both.  So
  * the lock keeps glibc's layout and every operation on it is glibc's own;
  * only the blocking part changes.  The hook tries the non-blocking form
- * (trylock, tryrdlock, trywrlock) and, where glibc would wait in the
- * kernel, which would stop every green thread of the OS thread (the holder
+ * (trylock, tryrdlock, trywrlock, sem_trywait) and, where glibc would wait in
+ * the kernel, which would stop every green thread of the OS thread (the holder
  * among them, if it is one), it parks the green thread on the lock's word
  * and tries again when woken.
  *
@@ -555,4 +555,62 @@ void hook__kept_fork_child(struct green__hub *h)
         hook__hub(h)->kept_locks = k->next;
         free(k);
     }
+}
+
+/* ---- Semaphores --------------------------------------------------------- */
+
+/* A semaphore has no owner: each try is glibc's sem_trywait, and a post
+ * wakes the green threads parked on the value. */
+
+static const unsigned *sem_value(const sem_t *s)
+{
+    return (const unsigned *)((const char *)s + GREEN__GLIBC_SEM_VALUE_OFFSET);
+}
+
+/* A cancellation due ends the wait, as glibc's sem waits are
+ * cancellation points. */
+static void act_on_cancel(const struct green *self)
+{
+    if (self->cancel_pending && !self->cancel_disabled)
+        hook__cancelled();
+}
+
+int hook__kept_sem_wait(sem_t *s, clockid_t clock,
+                        const struct timespec *deadline)
+{
+    struct green *self = green__current();
+    self->last_call = __builtin_return_address(0);
+    /* glibc checks the deadline before it tries. */
+    if (deadline && ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) ||
+                     deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000L))
+        return EINVAL;
+    const unsigned *word = sem_value(s);
+    struct slices slices = SLICES_INIT;
+    int saved_errno = errno;
+    for (;;) {
+        act_on_cancel(self);
+        unsigned seen = __atomic_load_n(word, __ATOMIC_ACQUIRE);
+        if (real()->sem_trywait(s) == 0) {
+            errno = saved_errno;
+            return 0;
+        }
+        if (errno != EAGAIN)
+            return errno;
+        if (hook__kept_alone(self)) {
+            int r = deadline ? real()->sem_clockwait(s, clock, deadline)
+                             : real()->sem_wait(s);
+            return r ? errno : 0;
+        }
+        int r = park_a_slice(self->hub, &slices, word, seen, clock, deadline);
+        if (r)
+            return r;
+    }
+}
+
+int hook__kept_sem_post(sem_t *s)
+{
+    if (real()->sem_post(s) != 0)
+        return errno;
+    green__addr_wake(green__current()->hub, sem_value(s), 1);
+    return 0;
 }

@@ -1,6 +1,7 @@
 /*
  * kept.h - glibc's own process-shared and robust objects in green threads
- * (kept.c: mutexes and rwlocks; kept_wait.c: cond and barrier waits).
+ * (kept.c: mutexes, rwlocks and semaphores; kept_wait.c: cond and barrier
+ * waits).
  *
  * Such an object is shared with threads of other processes, which run
  * glibc's code on it, so it keeps glibc's layout and implementation; only
@@ -11,6 +12,7 @@
 #define GREEN_KEPT_H
 
 #include <pthread.h>
+#include <semaphore.h>
 
 #include "glibc_layout.h"
 #include "hook.h"
@@ -61,6 +63,13 @@ int hook__kept_cond_wait(pthread_cond_t *c, pthread_mutex_t *m,
                          const struct timespec *deadline);
 /* A wait on a process-shared barrier. */
 int hook__kept_barrier_wait(pthread_barrier_t *b);
+
+/* A wait on a process-shared or named semaphore (glibc's): deadline NULL
+ * waits for ever (sem_wait), else sem_clockwait's.  0 or an error number. */
+int hook__kept_sem_wait(sem_t *s, clockid_t clock,
+                        const struct timespec *deadline);
+/* sem_post of one, which also wakes the green threads parked on it. */
+int hook__kept_sem_post(sem_t *s);
 
 /* g is ending: the robust mutexes it holds become "owner died", as the
  * kernel makes them when a thread exits; forget the others. */

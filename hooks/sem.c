@@ -4,12 +4,14 @@
  *
  * Process-private semaphores become green ones (CPython's locks are built
  * on them).  Process-shared and named semaphores (sem_open) are shared with
- * other processes and stay glibc's.  These return -1 and set errno.
+ * other processes and stay glibc's; in a green thread their waits park
+ * (kept.c).  These return -1 and set errno.
  */
 #include <semaphore.h>
 
 #include "glibc_layout.h"
 #include "hook.h"
+#include "kept.h"
 #include "sync.h"
 
 /* The semaphore as a green one, or NULL if it is glibc's. */
@@ -42,7 +44,11 @@ HOOK int sem_destroy(sem_t *s)
 HOOK int sem_wait(sem_t *s)
 {
     green_sem_t *g = as_green_sem(s);
-    return g ? result(green_sem_wait(g)) : real()->sem_wait(s);
+    if (g)
+        return result(green_sem_wait(g));
+    if (green__current())
+        return result(hook__kept_sem_wait(s, CLOCK_REALTIME, NULL));
+    return real()->sem_wait(s);
 }
 
 HOOK int sem_trywait(sem_t *s)
@@ -55,23 +61,31 @@ HOOK int sem_clockwait(sem_t *s, clockid_t clock,
                        const struct timespec *deadline)
 {
     green_sem_t *g = as_green_sem(s);
-    if (!g)
-        return real()->sem_clockwait(s, clock, deadline);
-    return result(green_sem_timedwait(g, clock, deadline));
+    if (g)
+        return result(green_sem_timedwait(g, clock, deadline));
+    if (green__current())
+        return result(hook__kept_sem_wait(s, clock, deadline));
+    return real()->sem_clockwait(s, clock, deadline);
 }
 
 HOOK int sem_timedwait(sem_t *s, const struct timespec *deadline)
 {
     green_sem_t *g = as_green_sem(s);
-    if (!g)
-        return real()->sem_timedwait(s, deadline);
-    return result(green_sem_timedwait(g, CLOCK_REALTIME, deadline));
+    if (g)
+        return result(green_sem_timedwait(g, CLOCK_REALTIME, deadline));
+    if (green__current())
+        return result(hook__kept_sem_wait(s, CLOCK_REALTIME, deadline));
+    return real()->sem_timedwait(s, deadline);
 }
 
 HOOK int sem_post(sem_t *s)
 {
     green_sem_t *g = as_green_sem(s);
-    return g ? result(green_sem_post(g)) : real()->sem_post(s);
+    if (g)
+        return result(green_sem_post(g));
+    if (green__current())
+        return result(hook__kept_sem_post(s));
+    return real()->sem_post(s);
 }
 
 HOOK int sem_getvalue(sem_t *s, int *value)

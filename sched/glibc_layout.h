@@ -59,6 +59,11 @@ _Static_assert(offsetof(pthread_rwlock_t, __data.__flags) ==
                    GREEN__GLIBC_RWLOCK_FLAGS_OFFSET,
                "glibc keeps the rwlock's __flags at a new offset");
 
+/* glibc's semaphore (struct new_sem, with 64-bit atomics): its value is
+ * the low half of its first 64-bit word, which sem_post wakes futex
+ * waiters on. */
+#define GREEN__GLIBC_SEM_VALUE_OFFSET 0
+
 /* A green object fills exactly the bytes of the glibc one it stands in. */
 _Static_assert(sizeof(green_mutex_t) == sizeof(pthread_mutex_t),
                "a green mutex must fill a pthread_mutex_t");

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
-# Feature: process-shared mutexes, conds, rwlocks and barriers, and robust
-# mutexes, stay correct between processes and are green inside each one.
+# Feature: process-shared mutexes, conds, rwlocks, barriers and semaphores,
+# named semaphores, and robust mutexes, stay correct between processes and
+# are green inside each one.
 #
 # tests/fixtures/pshared runs threads in a parent and the child it forks,
 # sharing the objects in MAP_SHARED memory.  Each test runs one section
@@ -195,4 +196,14 @@ lock after the owner process ended: EOWNERDEAD
 ... locks again: 0
 ... unlocks again: 0
 EOF
+}
+
+@test "named and process-shared semaphores: a wait parks, posted by another thread or by a child; timed waits time out; trywait and bad deadlines fail as natively" {
+    require_fixtures sem_shared
+    assert_prints_same sem "named sem_wait, posted by the other thread: 0, the other thread ran meanwhile: yes
+named sem_timedwait, nobody posts: ETIMEDOUT, the other thread ran meanwhile: yes
+process-shared sem_wait, posted by a child: 0, the other thread ran meanwhile: yes
+the child posted: yes
+sem_trywait on 0: EAGAIN
+sem_timedwait with tv_nsec 1e9: EINVAL" "$FIXTURES/sem_shared"
 }
