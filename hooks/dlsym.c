@@ -24,7 +24,6 @@
  */
 #include <dlfcn.h>
 #include <link.h>
-#include <string.h>
 
 #include "shim.h" /* not hook.h: libev's EV_NONE and <elf.h>'s collide */
 
@@ -121,8 +120,9 @@ OUTSIDE static int may_define(struct link_map *map, const char *name)
     return !opened || object_of(found) == map;
 }
 
-/* Whether the objects of the global scope after the caller and before
- * owner define name: then RTLD_NEXT from the caller finds owner's. */
+/* Whether owner comes after the caller in the global scope with no object
+ * between them that defines name: then RTLD_NEXT from the caller finds
+ * owner's definition. */
 OUTSIDE static int next_is(struct link_map *caller, struct link_map *owner,
                            const char *name)
 {
