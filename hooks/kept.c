@@ -180,6 +180,15 @@ static int park_a_slice(struct green__hub *h, struct slices *s,
     return 0;
 }
 
+/* A deadline glibc refuses (EINVAL) before it tries, whether it would
+ * wait or not: an unknown clock or a bad tv_nsec.  NULL is none. */
+static int bad_deadline(clockid_t clock, const struct timespec *deadline)
+{
+    return deadline &&
+           ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) ||
+            deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000L);
+}
+
 /* ---- Robust lists ------------------------------------------------------- */
 
 /* The list entry a robust-list pointer names: glibc points at an entry's
@@ -506,9 +515,7 @@ int hook__kept_rwlock_lock(pthread_rwlock_t *rw, int write, clockid_t clock,
 {
     struct green *self = green__current();
     self->last_call = __builtin_return_address(0);
-    /* glibc checks a deadline first, whether it would wait or not. */
-    if (deadline && ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) ||
-                     deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000L))
+    if (bad_deadline(clock, deadline))
         return EINVAL;
     struct kept_lock *spare = NULL;
     if (write && !(spare = spare_record()))
@@ -580,9 +587,7 @@ int hook__kept_sem_wait(sem_t *s, clockid_t clock,
 {
     struct green *self = green__current();
     self->last_call = __builtin_return_address(0);
-    /* glibc checks the deadline before it tries. */
-    if (deadline && ((clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC) ||
-                     deadline->tv_nsec < 0 || deadline->tv_nsec >= 1000000000L))
+    if (bad_deadline(clock, deadline))
         return EINVAL;
     const unsigned *word = sem_value(s);
     struct slices slices = SLICES_INIT;
