@@ -198,10 +198,11 @@ lock after the owner process ended: EOWNERDEAD
 EOF
 }
 
-@test "named and process-shared semaphores: a wait parks, posted by another thread or by a child; timed waits time out; trywait and bad deadlines fail as natively" {
+@test "named and process-shared semaphores: a wait parks, posted by another thread or by a child; timed waits time out, a wait is a cancellation point; trywait and bad deadlines fail as natively" {
     require_fixtures sem_shared
     assert_prints_same sem "named sem_wait, posted by the other thread: 0, the other thread ran meanwhile: yes
 named sem_timedwait, nobody posts: ETIMEDOUT, the other thread ran meanwhile: yes
+a thread cancelled in named sem_wait ends cancelled: yes
 process-shared sem_wait, posted by a child: 0, the other thread ran meanwhile: yes
 the child posted: yes
 sem_trywait on 0: EAGAIN
