@@ -149,6 +149,12 @@ HOOK int pthread_setcanceltype(int type, int *old)
     return 0;
 }
 
+void hook__testcancel(const struct green *self)
+{
+    if (self->cancel_pending && !self->cancel_disabled)
+        hook__cancelled();
+}
+
 HOOK void pthread_testcancel(void)
 {
     struct green *self = green__current();
@@ -156,6 +162,5 @@ HOOK void pthread_testcancel(void)
         real()->pthread_testcancel();
         return;
     }
-    if (self->cancel_pending && !self->cancel_disabled)
-        hook__cancelled();
+    hook__testcancel(self);
 }

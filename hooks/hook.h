@@ -150,6 +150,8 @@ void hook__exit(struct green *self, void *result) __attribute__((noreturn));
 void hook__thread_ends(struct green *g);
 /* Act on a cancellation that ended a wait: exit with PTHREAD_CANCELED. */
 void hook__cancelled(void) __attribute__((noreturn));
+/* pthread_testcancel for green thread self: act on a cancellation due. */
+void hook__testcancel(const struct green *self);
 /* A thread ends: the destructors of its thread-specific values (tsd.c). */
 void hook__run_key_destructors(struct green *g);
 /* main's pthread_exit: the process ends with the last thread (thread.c). */

@@ -574,14 +574,6 @@ static const unsigned *sem_value(const sem_t *s)
     return (const unsigned *)((const char *)s + GREEN__GLIBC_SEM_VALUE_OFFSET);
 }
 
-/* A cancellation due ends the wait, as glibc's sem waits are
- * cancellation points. */
-static void act_on_cancel(const struct green *self)
-{
-    if (self->cancel_pending && !self->cancel_disabled)
-        hook__cancelled();
-}
-
 int hook__kept_sem_wait(sem_t *s, clockid_t clock,
                         const struct timespec *deadline)
 {
@@ -593,7 +585,7 @@ int hook__kept_sem_wait(sem_t *s, clockid_t clock,
     struct slices slices = SLICES_INIT;
     int saved_errno = errno;
     for (;;) {
-        act_on_cancel(self);
+        hook__testcancel(self); /* glibc's sem waits are cancellation points */
         unsigned seen = __atomic_load_n(word, __ATOMIC_ACQUIRE);
         if (real()->sem_trywait(s) == 0) {
             errno = saved_errno;
